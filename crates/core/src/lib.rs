@@ -1,0 +1,16 @@
+//! frontdesk-core: the rules of Frontdesk, with no IO.
+//!
+//! - [`ids`]: typed identifiers.
+//! - [`conversation`]: the conversation lifecycle as a pure state machine, and what
+//!   each transition emits (messages, folder changes) to which audience.
+//! - [`visibility`]: who may see which conversation — the one place that decides it.
+//!
+//! Time is passed in as unix milliseconds; nothing here reads a clock, a socket or a disk.
+
+pub mod conversation;
+pub mod ids;
+pub mod visibility;
+
+pub use conversation::*;
+pub use ids::*;
+pub use visibility::*;

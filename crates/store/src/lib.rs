@@ -1,0 +1,251 @@
+//! frontdesk-store: the server's persistence, behind the [`Store`] trait.
+//!
+//! - [`sqlite`]: the embedded default. One writer thread owns the only write connection and
+//!   commits in groups (many requests, one fsync); readers use a small pool of read-only
+//!   connections (WAL lets them run beside the writer).
+//!
+//! Invariants every backend keeps:
+//! - A write is acknowledged (its future resolves `Ok`) only after its transaction committed.
+//! - The conversation rules come from `frontdesk-core`; the store only persists what
+//!   [`frontdesk_core::apply`] decided, inside the same transaction that read the state.
+//! - Events get gap-free, strictly increasing `seq` in commit order, and are handed to the
+//!   [`EventListener`] after commit, in `seq` order.
+//! - Nothing here panics on bad input: unknown ids are `NotFound`, rule violations `Rejected`.
+
+use async_trait::async_trait;
+use frontdesk_core::{
+    ConversationId, ConversationState, Millis, OperatorAudience, OperatorId, Rejection, Role, VisitorId,
+};
+use frontdesk_protocol::{AuthorKind, ConversationView, MessageView};
+use std::sync::Arc;
+
+pub mod sqlite;
+
+pub use sqlite::SqliteStore;
+
+/// Errors of every store operation.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error(transparent)]
+    Rejected(#[from] Rejection),
+    /// A unique value is taken (an email, a message id used for another message).
+    #[error("{0}")]
+    Conflict(&'static str),
+    /// The database failed; the operation did not happen.
+    #[error("storage error: {0}")]
+    Storage(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// An operator account as stored.
+#[derive(Clone, Debug)]
+pub struct OperatorRecord {
+    pub id: OperatorId,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub disabled: bool,
+    pub password_hash: String,
+}
+
+/// Who a bearer token belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Subject {
+    Operator { id: OperatorId, role: Role },
+    Visitor { id: VisitorId },
+}
+
+/// A bearer token's session, as found by its hash.
+#[derive(Clone, Copy, Debug)]
+pub struct SessionRecord {
+    pub subject: Subject,
+    pub expires_at: Millis,
+}
+
+/// A conversation as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConversationRecord {
+    pub id: ConversationId,
+    pub visitor_id: VisitorId,
+    pub visitor_name: Option<String>,
+    pub state: ConversationState,
+    pub display_name: String,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+impl ConversationRecord {
+    pub fn view(&self) -> ConversationView {
+        ConversationView {
+            id: self.id.0,
+            visitor_id: self.visitor_id.0,
+            visitor_name: self.visitor_name.clone(),
+            state: self.state.name().to_owned(),
+            assignee_id: self.state.assignee().map(|o| o.0),
+            display_name: self.display_name.clone(),
+            wait_deadline: match self.state {
+                ConversationState::Waiting { deadline } => Some(deadline),
+                _ => None,
+            },
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        }
+    }
+}
+
+/// One event of the realtime stream, as committed.
+#[derive(Clone, Debug)]
+pub struct StoredEvent {
+    pub seq: i64,
+    pub conversation_id: ConversationId,
+    /// Which operators receive it.
+    pub operators: OperatorAudience,
+    /// The visitor who receives it, if any.
+    pub visitor: Option<VisitorId>,
+    /// The serialized [`frontdesk_protocol::EventBody`].
+    pub payload: String,
+}
+
+/// Whose stream to read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StreamOwner {
+    Operator(OperatorId),
+    Visitor(VisitorId),
+}
+
+impl StoredEvent {
+    pub fn is_for(&self, owner: StreamOwner) -> bool {
+        match owner {
+            StreamOwner::Operator(op) => self.operators.includes(op),
+            StreamOwner::Visitor(v) => self.visitor == Some(v),
+        }
+    }
+}
+
+/// The events after a cursor, or the news that they are no longer all there.
+#[derive(Clone, Debug)]
+pub enum Replay {
+    /// Events with `seq > since`, oldest first, at most the limit asked for.
+    /// `complete` when no more events for this owner existed at the time of reading.
+    Events { events: Vec<(i64, String)>, complete: bool },
+    /// The cursor is older than the oldest kept event, or newer than the newest.
+    ResyncRequired { head: i64 },
+}
+
+/// Called by the store after each commit with the events it committed, in `seq` order.
+pub type EventListener = Arc<dyn Fn(&[Arc<StoredEvent>]) + Send + Sync>;
+
+/// Texts the system writes into conversations, until playbooks carry their own.
+#[derive(Clone, Debug)]
+pub struct SystemTexts {
+    pub bot_name: String,
+    pub online_message: String,
+    pub offline_message: String,
+}
+
+impl Default for SystemTexts {
+    fn default() -> Self {
+        SystemTexts {
+            bot_name: "Frontdesk Bot".into(),
+            online_message: "Thanks! An operator will be with you shortly.".into(),
+            offline_message: "Sorry, nobody is available right now. Leave your details and we will get back to you."
+                .into(),
+        }
+    }
+}
+
+/// A message someone asks to add.
+#[derive(Clone, Debug)]
+pub struct NewMessage {
+    pub id: frontdesk_core::MessageId,
+    pub author: AuthorKind,
+    pub author_id: Option<uuid::Uuid>,
+    pub author_name: String,
+    pub body: String,
+}
+
+/// The result of adding a message.
+#[derive(Clone, Debug)]
+pub struct PostedMessage {
+    pub message: MessageView,
+    /// The id was already stored for this sender and conversation: nothing new was written.
+    pub duplicate: bool,
+}
+
+/// A page of a folder.
+#[derive(Clone, Debug)]
+pub struct FolderPage {
+    pub conversations: Vec<ConversationRecord>,
+    pub next_cursor: Option<i64>,
+}
+
+/// Which folder to list (S8–S10, S14); each one embeds the visibility rule for its viewer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FolderQuery {
+    Unassigned,
+    AssignedTo(OperatorId),
+    Closed,
+}
+
+/// The server's persistence. One implementation per database; one conformance suite.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    // Operators and sessions.
+    async fn count_operators(&self) -> StoreResult<u64>;
+    async fn create_operator(&self, op: OperatorRecord, now: Millis) -> StoreResult<()>;
+    async fn list_operators(&self) -> StoreResult<Vec<OperatorRecord>>;
+    async fn operator(&self, id: OperatorId) -> StoreResult<OperatorRecord>;
+    async fn operator_by_email(&self, email: &str) -> StoreResult<OperatorRecord>;
+    /// Disables the account and deletes all of its sessions.
+    async fn disable_operator(&self, id: OperatorId) -> StoreResult<OperatorRecord>;
+    async fn set_password_hash(&self, id: OperatorId, hash: String) -> StoreResult<()>;
+    async fn create_session(&self, token_hash: String, subject: Subject, expires_at: Millis, now: Millis)
+        -> StoreResult<()>;
+    /// The session of a token hash, if it exists and its account is not disabled.
+    async fn session(&self, token_hash: &str) -> StoreResult<Option<SessionRecord>>;
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+    async fn create_visitor(&self, id: VisitorId, name: Option<String>, now: Millis) -> StoreResult<()>;
+
+    // Conversations.
+    /// The visitor reached the livechat card: their open conversation (created if none) gets
+    /// [`frontdesk_core::Command::RequestLiveChat`]. Asking again returns the conversation as it is.
+    async fn request_live_chat(
+        &self,
+        visitor: VisitorId,
+        now: Millis,
+        wait_ms: Millis,
+        anyone_online: bool,
+    ) -> StoreResult<ConversationRecord>;
+    /// Apply a lifecycle command (everything but messages) in one transaction.
+    async fn apply(
+        &self,
+        conversation: ConversationId,
+        command: frontdesk_core::Command,
+        now: Millis,
+    ) -> StoreResult<ConversationRecord>;
+    /// Add a message by `actor` (checked with [`frontdesk_core::Command::PostMessage`]).
+    async fn post_message(
+        &self,
+        conversation: ConversationId,
+        actor: frontdesk_core::Actor,
+        message: NewMessage,
+        now: Millis,
+    ) -> StoreResult<PostedMessage>;
+    async fn conversation(&self, id: ConversationId) -> StoreResult<ConversationRecord>;
+    async fn open_conversation_of(&self, visitor: VisitorId) -> StoreResult<Option<ConversationRecord>>;
+    async fn messages(&self, id: ConversationId) -> StoreResult<Vec<MessageView>>;
+    async fn folder(&self, folder: FolderQuery, cursor: Option<i64>, limit: u32) -> StoreResult<FolderPage>;
+    /// Conversations waiting in Unassigned, with their deadlines (to re-arm timers at start).
+    async fn pending_deadlines(&self) -> StoreResult<Vec<(ConversationId, Millis)>>;
+
+    // The realtime stream.
+    /// The newest committed `seq` (0 when there is none).
+    fn head(&self) -> i64;
+    async fn replay(&self, owner: StreamOwner, since: i64, limit: u32) -> StoreResult<Replay>;
+    /// Forget events older than `before` (unix ms); cursors older than what is kept get
+    /// `ResyncRequired`.
+    async fn prune_events(&self, before: Millis) -> StoreResult<u64>;
+}

@@ -1,0 +1,376 @@
+//! SQLite backend: WAL, `synchronous=FULL`, one writer thread with group commit, a pool of
+//! read-only connections for everything else.
+//!
+//! Why a dedicated thread and rusqlite rather than an async driver: SQLite has exactly one
+//! writer at a time anyway; owning it on one thread makes `seq` assignment trivially gap-free,
+//! lets many requests share one fsync, and keeps each transaction's rules in plain synchronous
+//! code. Async callers wait on a oneshot that resolves after COMMIT.
+
+mod conversations;
+mod rows;
+mod writer;
+
+use crate::*;
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Mutex;
+use writer::Writer;
+
+const MIGRATIONS: &[&str] = &[include_str!("../../migrations/sqlite/0001_init.sql")];
+const READERS: usize = 4;
+
+/// The embedded SQLite store.
+pub struct SqliteStore {
+    writer: Writer,
+    readers: Mutex<Vec<Connection>>,
+    path: PathBuf,
+    /// Highest committed event seq, published by the writer after each commit.
+    head: Arc<AtomicI64>,
+}
+
+fn db_err(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Storage(e.to_string())
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        match e {
+            rusqlite::Error::QueryReturnedNoRows => StoreError::NotFound,
+            other => db_err(other),
+        }
+    }
+}
+
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    Ok(())
+}
+
+fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+impl SqliteStore {
+    /// Opens (creating and migrating if needed) `frontdesk.sqlite3` inside `dir`.
+    pub fn open(dir: &Path, texts: SystemTexts, listener: EventListener) -> StoreResult<Self> {
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::Storage(format!("cannot create {}: {e}", dir.display())))?;
+        let path = dir.join("frontdesk.sqlite3");
+        let mut conn = Connection::open(&path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        configure(&conn)?;
+        migrate(&mut conn)?;
+        let head_now: i64 = conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| r.get(0))?;
+        let floor: i64 = conn
+            .query_row("SELECT value FROM meta WHERE key = 'events_floor'", [], |r| r.get::<_, String>(0))
+            .optional()?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        // The next seq must never reuse a pruned one.
+        let next_seq = head_now.max(floor) + 1;
+        let head = Arc::new(AtomicI64::new(next_seq - 1));
+        let writer = Writer::start(conn, next_seq, head.clone(), texts, listener)?;
+        let mut readers = Vec::with_capacity(READERS);
+        for _ in 0..READERS {
+            let r = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+            configure(&r)?;
+            readers.push(r);
+        }
+        Ok(SqliteStore { writer, readers: Mutex::new(readers), path, head })
+    }
+
+    /// Runs `f` on a pooled read-only connection, off the async runtime.
+    async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    ) -> StoreResult<T> {
+        let conn = self.readers.lock().map_err(db_err)?.pop();
+        let conn = match conn {
+            Some(c) => c,
+            None => {
+                let c = Connection::open_with_flags(&self.path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+                configure(&c)?;
+                c
+            }
+        };
+        let (conn, result) = tokio::task::spawn_blocking(move || {
+            let r = f(&conn);
+            (conn, r)
+        })
+        .await
+        .map_err(db_err)?;
+        let mut pool = self.readers.lock().map_err(db_err)?;
+        if pool.len() < READERS {
+            pool.push(conn);
+        }
+        result
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn count_operators(&self) -> StoreResult<u64> {
+        self.read(|c| Ok(c.query_row("SELECT COUNT(*) FROM operators", [], |r| r.get::<_, i64>(0))? as u64)).await
+    }
+
+    async fn create_operator(&self, op: OperatorRecord, now: Millis) -> StoreResult<()> {
+        self.writer
+            .run(move |tx, _| {
+                let taken: bool = tx.query_row(
+                    "SELECT EXISTS(SELECT 1 FROM operators WHERE lower(email) = lower(?1))",
+                    [&op.email],
+                    |r| r.get(0),
+                )?;
+                if taken {
+                    return Err(StoreError::Conflict("an operator with this email already exists"));
+                }
+                tx.execute(
+                    "INSERT INTO operators (id, email, display_name, role, password_hash, disabled, created_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    params![op.id.to_string(), op.email, op.display_name, op.role.as_str(), op.password_hash, op.disabled, now],
+                )?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn list_operators(&self) -> StoreResult<Vec<OperatorRecord>> {
+        self.read(|c| {
+            let mut st = c.prepare_cached(&format!("SELECT {} FROM operators ORDER BY created_at, id", rows::OPERATOR_COLS))?;
+            let rows = st.query_map([], rows::operator)?.collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn operator(&self, id: OperatorId) -> StoreResult<OperatorRecord> {
+        self.read(move |c| {
+            Ok(c.query_row(
+                &format!("SELECT {} FROM operators WHERE id = ?1", rows::OPERATOR_COLS),
+                [id.to_string()],
+                rows::operator,
+            )?)
+        })
+        .await
+    }
+
+    async fn operator_by_email(&self, email: &str) -> StoreResult<OperatorRecord> {
+        let email = email.to_owned();
+        self.read(move |c| {
+            Ok(c.query_row(
+                &format!("SELECT {} FROM operators WHERE lower(email) = lower(?1)", rows::OPERATOR_COLS),
+                [email],
+                rows::operator,
+            )?)
+        })
+        .await
+    }
+
+    async fn disable_operator(&self, id: OperatorId) -> StoreResult<OperatorRecord> {
+        self.writer
+            .run(move |tx, _| {
+                let n = tx.execute("UPDATE operators SET disabled = 1 WHERE id = ?1", [id.to_string()])?;
+                if n == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                tx.execute("DELETE FROM sessions WHERE operator_id = ?1", [id.to_string()])?;
+                Ok(tx.query_row(
+                    &format!("SELECT {} FROM operators WHERE id = ?1", rows::OPERATOR_COLS),
+                    [id.to_string()],
+                    rows::operator,
+                )?)
+            })
+            .await
+    }
+
+    async fn set_password_hash(&self, id: OperatorId, hash: String) -> StoreResult<()> {
+        self.writer
+            .run(move |tx, _| {
+                let n = tx.execute("UPDATE operators SET password_hash = ?2 WHERE id = ?1", params![id.to_string(), hash])?;
+                if n == 0 {
+                    Err(StoreError::NotFound)
+                } else {
+                    Ok(())
+                }
+            })
+            .await
+    }
+
+    async fn create_session(&self, token_hash: String, subject: Subject, expires_at: Millis, now: Millis) -> StoreResult<()> {
+        self.writer
+            .run(move |tx, _| {
+                let (op, visitor) = match subject {
+                    Subject::Operator { id, .. } => (Some(id.to_string()), None),
+                    Subject::Visitor { id } => (None, Some(id.to_string())),
+                };
+                tx.execute(
+                    "INSERT INTO sessions (token_hash, operator_id, visitor_id, expires_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![token_hash, op, visitor, expires_at, now],
+                )?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn session(&self, token_hash: &str) -> StoreResult<Option<SessionRecord>> {
+        let token_hash = token_hash.to_owned();
+        self.read(move |c| {
+            let row = c
+                .prepare_cached(
+                    "SELECT s.operator_id, o.role, o.disabled, s.visitor_id, s.expires_at
+                     FROM sessions s LEFT JOIN operators o ON o.id = s.operator_id
+                     WHERE s.token_hash = ?1",
+                )?
+                .query_row([token_hash], |r| {
+                    Ok((
+                        r.get::<_, Option<String>>(0)?,
+                        r.get::<_, Option<String>>(1)?,
+                        r.get::<_, Option<bool>>(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                        r.get::<_, i64>(4)?,
+                    ))
+                })
+                .optional()?;
+            let Some((op, role, disabled, visitor, expires_at)) = row else { return Ok(None) };
+            let subject = match (op, visitor) {
+                (Some(op), _) => {
+                    if disabled == Some(true) {
+                        return Ok(None);
+                    }
+                    let role = role.as_deref().and_then(Role::parse).ok_or_else(|| db_err("bad role"))?;
+                    Subject::Operator { id: rows::parse_id(&op)?, role }
+                }
+                (None, Some(v)) => Subject::Visitor { id: rows::parse_id(&v)? },
+                (None, None) => return Ok(None),
+            };
+            Ok(Some(SessionRecord { subject, expires_at }))
+        })
+        .await
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
+        let token_hash = token_hash.to_owned();
+        self.writer
+            .run(move |tx, _| {
+                tx.execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn create_visitor(&self, id: VisitorId, name: Option<String>, now: Millis) -> StoreResult<()> {
+        self.writer
+            .run(move |tx, _| {
+                tx.execute("INSERT INTO visitors (id, name, created_at) VALUES (?1, ?2, ?3)", params![id.to_string(), name, now])?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn request_live_chat(&self, visitor: VisitorId, now: Millis, wait_ms: Millis, anyone_online: bool) -> StoreResult<ConversationRecord> {
+        self.writer
+            .run(move |tx, ctx| conversations::request_live_chat(tx, ctx, visitor, now, wait_ms, anyone_online))
+            .await
+    }
+
+    async fn apply(&self, conversation: ConversationId, command: frontdesk_core::Command, now: Millis) -> StoreResult<ConversationRecord> {
+        self.writer.run(move |tx, ctx| conversations::apply(tx, ctx, conversation, &command, now)).await
+    }
+
+    async fn post_message(&self, conversation: ConversationId, actor: frontdesk_core::Actor, message: NewMessage, now: Millis) -> StoreResult<PostedMessage> {
+        self.writer
+            .run(move |tx, ctx| conversations::post_message(tx, ctx, conversation, actor, message, now))
+            .await
+    }
+
+    async fn conversation(&self, id: ConversationId) -> StoreResult<ConversationRecord> {
+        self.read(move |c| conversations::load(c, id)).await
+    }
+
+    async fn open_conversation_of(&self, visitor: VisitorId) -> StoreResult<Option<ConversationRecord>> {
+        self.read(move |c| conversations::open_of(c, visitor)).await
+    }
+
+    async fn messages(&self, id: ConversationId) -> StoreResult<Vec<MessageView>> {
+        self.read(move |c| conversations::messages(c, id)).await
+    }
+
+    async fn folder(&self, folder: FolderQuery, cursor: Option<i64>, limit: u32) -> StoreResult<FolderPage> {
+        self.read(move |c| conversations::folder(c, folder, cursor, limit)).await
+    }
+
+    async fn pending_deadlines(&self) -> StoreResult<Vec<(ConversationId, Millis)>> {
+        self.read(|c| {
+            let mut st = c.prepare("SELECT id, wait_deadline FROM conversations WHERE state = 'waiting'")?;
+            let rows = st
+                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?
+                .collect::<Result<Vec<_>, _>>()?;
+            rows.into_iter().map(|(id, d)| Ok((rows::parse_id(&id)?, d))).collect()
+        })
+        .await
+    }
+
+    fn head(&self) -> i64 {
+        self.head.load(Ordering::Acquire)
+    }
+
+    async fn replay(&self, owner: StreamOwner, since: i64, limit: u32) -> StoreResult<Replay> {
+        let head = self.head();
+        self.read(move |c| {
+            let floor: i64 = c
+                .query_row("SELECT value FROM meta WHERE key = 'events_floor'", [], |r| r.get::<_, String>(0))
+                .optional()?
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
+            if since < floor || since > head || since < 0 {
+                return Ok(Replay::ResyncRequired { head });
+            }
+            let (sql, who) = match owner {
+                StreamOwner::Operator(op) => (
+                    "SELECT seq, payload FROM events
+                     WHERE seq > ?1 AND (op_audience = '*' OR op_audience = ?2) ORDER BY seq LIMIT ?3",
+                    op.to_string(),
+                ),
+                StreamOwner::Visitor(v) => (
+                    "SELECT seq, payload FROM events WHERE visitor_id = ?2 AND seq > ?1 ORDER BY seq LIMIT ?3",
+                    v.to_string(),
+                ),
+            };
+            let mut st = c.prepare_cached(sql)?;
+            let events = st
+                .query_map(params![since, who, limit as i64 + 1], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
+                .collect::<Result<Vec<_>, _>>()?;
+            let complete = events.len() <= limit as usize;
+            let mut events = events;
+            events.truncate(limit as usize);
+            Ok(Replay::Events { events, complete })
+        })
+        .await
+    }
+
+    async fn prune_events(&self, before: Millis) -> StoreResult<u64> {
+        self.writer
+            .run(move |tx, _| {
+                let last: Option<i64> =
+                    tx.query_row("SELECT MAX(seq) FROM events WHERE created_at < ?1", [before], |r| r.get(0))?;
+                let Some(last) = last else { return Ok(0) };
+                let n = tx.execute("DELETE FROM events WHERE seq <= ?1", [last])?;
+                tx.execute(
+                    "INSERT INTO meta (key, value) VALUES ('events_floor', ?1)
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    [last.to_string()],
+                )?;
+                Ok(n as u64)
+            })
+            .await
+    }
+}

@@ -1,0 +1,91 @@
+//! Row ↔ record mapping.
+
+use crate::{ConversationRecord, OperatorRecord};
+use frontdesk_core::{ConversationState, Role};
+use frontdesk_protocol::{AuthorKind, MessageView};
+use rusqlite::Row;
+
+pub const OPERATOR_COLS: &str = "id, email, display_name, role, disabled, password_hash";
+pub const CONVERSATION_COLS: &str =
+    "c.id, c.visitor_id, v.name, c.state, c.assignee_id, c.wait_deadline, c.display_name, c.created_at, c.updated_at";
+pub const CONVERSATION_FROM: &str = "conversations c JOIN visitors v ON v.id = c.visitor_id";
+pub const MESSAGE_COLS: &str = "id, conversation_id, author_kind, author_id, author_name, body, created_at";
+
+fn conversion(msg: String) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, msg.into())
+}
+
+pub fn parse_id<T: std::str::FromStr>(s: &str) -> Result<T, crate::StoreError> {
+    s.parse().map_err(|_| crate::StoreError::Storage(format!("bad id in database: {s}")))
+}
+
+fn id<T: std::str::FromStr>(s: String) -> rusqlite::Result<T> {
+    s.parse().map_err(|_| conversion(format!("bad id {s}")))
+}
+
+pub fn operator(r: &Row) -> rusqlite::Result<OperatorRecord> {
+    let role: String = r.get(3)?;
+    Ok(OperatorRecord {
+        id: id(r.get(0)?)?,
+        email: r.get(1)?,
+        display_name: r.get(2)?,
+        role: Role::parse(&role).ok_or_else(|| conversion(format!("bad role {role}")))?,
+        disabled: r.get(4)?,
+        password_hash: r.get(5)?,
+    })
+}
+
+pub fn conversation(r: &Row) -> rusqlite::Result<ConversationRecord> {
+    conversation_at(r, 0)
+}
+
+/// [`CONVERSATION_COLS`] starting at column `at`.
+pub fn conversation_at(r: &Row, at: usize) -> rusqlite::Result<ConversationRecord> {
+    let state: String = r.get(at + 3)?;
+    let assignee: Option<String> = r.get(at + 4)?;
+    let deadline: Option<i64> = r.get(at + 5)?;
+    let state = match (state.as_str(), assignee, deadline) {
+        ("bot", _, _) => ConversationState::Bot,
+        ("waiting", _, Some(deadline)) => ConversationState::Waiting { deadline },
+        ("assigned", Some(op), _) => ConversationState::Assigned { operator: id(op)? },
+        ("offline", _, _) => ConversationState::Offline,
+        ("closed", _, _) => ConversationState::Closed,
+        (other, ..) => return Err(conversion(format!("bad conversation state {other}"))),
+    };
+    Ok(ConversationRecord {
+        id: id(r.get(at)?)?,
+        visitor_id: id(r.get(at + 1)?)?,
+        visitor_name: r.get(at + 2)?,
+        state,
+        display_name: r.get(at + 6)?,
+        created_at: r.get(at + 7)?,
+        updated_at: r.get(at + 8)?,
+    })
+}
+
+pub fn author_kind_str(a: AuthorKind) -> &'static str {
+    match a {
+        AuthorKind::Visitor => "visitor",
+        AuthorKind::Operator => "operator",
+        AuthorKind::System => "system",
+    }
+}
+
+pub fn message(r: &Row) -> rusqlite::Result<MessageView> {
+    let kind: String = r.get(2)?;
+    let author_id: Option<String> = r.get(3)?;
+    Ok(MessageView {
+        id: id(r.get(0)?)?,
+        conversation_id: id(r.get(1)?)?,
+        author: match kind.as_str() {
+            "visitor" => AuthorKind::Visitor,
+            "operator" => AuthorKind::Operator,
+            "system" => AuthorKind::System,
+            other => return Err(conversion(format!("bad author kind {other}"))),
+        },
+        author_id: author_id.map(id).transpose()?,
+        author_name: r.get(4)?,
+        body: r.get(5)?,
+        created_at: r.get(6)?,
+    })
+}

@@ -68,13 +68,25 @@ pub enum Actor {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
     /// The visitor reached the livechat card (S4): online → Unassigned, else offline mode.
-    RequestLiveChat { now: Millis, wait_ms: Millis, anyone_online: bool },
+    RequestLiveChat {
+        now: Millis,
+        wait_ms: Millis,
+        anyone_online: bool,
+    },
     /// The wait-time timer fired (S3). Only acts once the deadline has passed.
     ExpireWait { now: Millis },
     /// "Assign to me" (S9).
-    Assign { operator: OperatorId, operator_name: String },
+    Assign {
+        operator: OperatorId,
+        operator_name: String,
+    },
     /// Hand an assigned conversation to another operator who is online (S11).
-    Reassign { by: OperatorId, to: OperatorId, to_name: String, to_online: bool },
+    Reassign {
+        by: OperatorId,
+        to: OperatorId,
+        to_name: String,
+        to_online: bool,
+    },
     /// End the conversation (S14).
     Close { by: Actor },
     /// Check that `by` may add a message now.
@@ -93,13 +105,22 @@ impl Audience {
     /// Everyone who sees messages of a conversation in `state`: its visitor, and the operators
     /// of [`operator_audience`].
     pub fn of_messages(state: &ConversationState) -> Self {
-        Audience { operators: operator_audience(state), visitor: true }
+        Audience {
+            operators: operator_audience(state),
+            visitor: true,
+        }
     }
     pub fn operators(operators: OperatorAudience) -> Self {
-        Audience { operators, visitor: false }
+        Audience {
+            operators,
+            visitor: false,
+        }
     }
     pub fn visitor() -> Self {
-        Audience { operators: OperatorAudience::Nobody, visitor: true }
+        Audience {
+            operators: OperatorAudience::Nobody,
+            visitor: true,
+        }
     }
 }
 
@@ -177,7 +198,11 @@ pub enum Rejection {
 }
 
 fn outcome(state: ConversationState, effects: Vec<Effect>) -> Outcome {
-    Outcome { state, display_name: None, effects }
+    Outcome {
+        state,
+        display_name: None,
+        effects,
+    }
 }
 
 /// Apply `command` to a conversation in `state`.
@@ -188,12 +213,21 @@ pub fn apply(state: &ConversationState, command: &Command) -> Result<Outcome, Re
     }
     let all = OperatorAudience::All;
     match command {
-        Command::RequestLiveChat { now, wait_ms, anyone_online } => {
+        Command::RequestLiveChat {
+            now,
+            wait_ms,
+            anyone_online,
+        } => {
             if *state != S::Bot {
                 return Err(Rejection::AlreadyRequested);
             }
             let (next, text) = if *anyone_online {
-                (S::Waiting { deadline: now.saturating_add((*wait_ms).max(0)) }, SystemText::Online)
+                (
+                    S::Waiting {
+                        deadline: now.saturating_add((*wait_ms).max(0)),
+                    },
+                    SystemText::Online,
+                )
             } else {
                 (S::Offline, SystemText::OfflineMessage)
             };
@@ -201,8 +235,14 @@ pub fn apply(state: &ConversationState, command: &Command) -> Result<Outcome, Re
             Ok(outcome(
                 next,
                 vec![
-                    Effect::Upsert { to: Audience::operators(all), with_messages: true },
-                    Effect::Upsert { to: Audience::visitor(), with_messages: false },
+                    Effect::Upsert {
+                        to: Audience::operators(all),
+                        with_messages: true,
+                    },
+                    Effect::Upsert {
+                        to: Audience::visitor(),
+                        with_messages: false,
+                    },
                     Effect::SystemMessage { text, to },
                 ],
             ))
@@ -214,26 +254,48 @@ pub fn apply(state: &ConversationState, command: &Command) -> Result<Outcome, Re
                 Ok(outcome(
                     next,
                     vec![
-                        Effect::Upsert { to: Audience { operators: all, visitor: true }, with_messages: false },
-                        Effect::SystemMessage { text: SystemText::OfflineMessage, to },
+                        Effect::Upsert {
+                            to: Audience {
+                                operators: all,
+                                visitor: true,
+                            },
+                            with_messages: false,
+                        },
+                        Effect::SystemMessage {
+                            text: SystemText::OfflineMessage,
+                            to,
+                        },
                     ],
                 ))
             }
             S::Waiting { .. } => Err(Rejection::NotExpired),
             _ => Err(Rejection::NotWaiting),
         },
-        Command::Assign { operator, operator_name } => match state {
+        Command::Assign {
+            operator,
+            operator_name,
+        } => match state {
             S::Waiting { .. } => {
-                let next = S::Assigned { operator: *operator };
+                let next = S::Assigned {
+                    operator: *operator,
+                };
                 let mine = OperatorAudience::One(*operator);
                 Ok(Outcome {
                     display_name: Some(operator_name.clone()),
                     effects: vec![
                         Effect::Removed { to: all },
-                        Effect::Upsert { to: Audience::operators(mine), with_messages: true },
-                        Effect::Upsert { to: Audience::visitor(), with_messages: false },
+                        Effect::Upsert {
+                            to: Audience::operators(mine),
+                            with_messages: true,
+                        },
+                        Effect::Upsert {
+                            to: Audience::visitor(),
+                            with_messages: false,
+                        },
                         Effect::SystemMessage {
-                            text: SystemText::OperatorJoined { name: operator_name.clone() },
+                            text: SystemText::OperatorJoined {
+                                name: operator_name.clone(),
+                            },
                             to: Audience::of_messages(&next),
                         },
                     ],
@@ -241,11 +303,18 @@ pub fn apply(state: &ConversationState, command: &Command) -> Result<Outcome, Re
                 })
             }
             // Pressing "Assign to me" twice is not an error; nothing changes.
-            S::Assigned { operator: current } if current == operator => Ok(outcome(state.clone(), vec![])),
+            S::Assigned { operator: current } if current == operator => {
+                Ok(outcome(state.clone(), vec![]))
+            }
             S::Assigned { .. } => Err(Rejection::AlreadyAssigned),
             _ => Err(Rejection::NotWaiting),
         },
-        Command::Reassign { by, to, to_name, to_online } => match state {
+        Command::Reassign {
+            by,
+            to,
+            to_name,
+            to_online,
+        } => match state {
             S::Assigned { operator } if operator == by => {
                 if to == by {
                     return Err(Rejection::SameOperator);
@@ -257,11 +326,21 @@ pub fn apply(state: &ConversationState, command: &Command) -> Result<Outcome, Re
                 Ok(Outcome {
                     display_name: Some(to_name.clone()),
                     effects: vec![
-                        Effect::Removed { to: OperatorAudience::One(*by) },
-                        Effect::Upsert { to: Audience::operators(OperatorAudience::One(*to)), with_messages: true },
-                        Effect::Upsert { to: Audience::visitor(), with_messages: false },
+                        Effect::Removed {
+                            to: OperatorAudience::One(*by),
+                        },
+                        Effect::Upsert {
+                            to: Audience::operators(OperatorAudience::One(*to)),
+                            with_messages: true,
+                        },
+                        Effect::Upsert {
+                            to: Audience::visitor(),
+                            with_messages: false,
+                        },
                         Effect::SystemMessage {
-                            text: SystemText::OperatorJoined { name: to_name.clone() },
+                            text: SystemText::OperatorJoined {
+                                name: to_name.clone(),
+                            },
                             to: Audience::of_messages(&next),
                         },
                     ],
@@ -285,18 +364,28 @@ pub fn apply(state: &ConversationState, command: &Command) -> Result<Outcome, Re
                     _ => Rejection::NotAssignee,
                 });
             }
-            let mut effects =
-                vec![Effect::SystemMessage { text: SystemText::Ended, to: Audience::of_messages(state) }];
+            let mut effects = vec![Effect::SystemMessage {
+                text: SystemText::Ended,
+                to: Audience::of_messages(state),
+            }];
             if *state != S::Bot {
                 // Closed conversations are everybody's (S14): those who did not see it get it whole.
-                effects.push(Effect::Upsert { to: Audience::operators(all), with_messages: true });
+                effects.push(Effect::Upsert {
+                    to: Audience::operators(all),
+                    with_messages: true,
+                });
             }
-            effects.push(Effect::Upsert { to: Audience::visitor(), with_messages: false });
+            effects.push(Effect::Upsert {
+                to: Audience::visitor(),
+                with_messages: false,
+            });
             Ok(outcome(S::Closed, effects))
         }
         Command::PostMessage { by } => match (by, state) {
             (Actor::Visitor | Actor::System, _) => Ok(outcome(state.clone(), vec![])),
-            (Actor::Operator(op), S::Assigned { operator }) if op == operator => Ok(outcome(state.clone(), vec![])),
+            (Actor::Operator(op), S::Assigned { operator }) if op == operator => {
+                Ok(outcome(state.clone(), vec![]))
+            }
             (Actor::Operator(_), S::Waiting { .. }) => Err(Rejection::NotAssigned),
             (Actor::Operator(_), _) => Err(Rejection::NotVisible),
         },
@@ -313,55 +402,122 @@ mod tests {
 
     #[test]
     fn handoff_goes_live_only_when_someone_is_online() {
-        let live = apply(&ConversationState::Bot, &Command::RequestLiveChat { now: 10, wait_ms: 5, anyone_online: true })
-            .unwrap();
+        let live = apply(
+            &ConversationState::Bot,
+            &Command::RequestLiveChat {
+                now: 10,
+                wait_ms: 5,
+                anyone_online: true,
+            },
+        )
+        .unwrap();
         assert_eq!(live.state, ConversationState::Waiting { deadline: 15 });
-        let off = apply(&ConversationState::Bot, &Command::RequestLiveChat { now: 10, wait_ms: 5, anyone_online: false })
-            .unwrap();
+        let off = apply(
+            &ConversationState::Bot,
+            &Command::RequestLiveChat {
+                now: 10,
+                wait_ms: 5,
+                anyone_online: false,
+            },
+        )
+        .unwrap();
         assert_eq!(off.state, ConversationState::Offline);
     }
 
     #[test]
     fn wait_expires_only_after_the_deadline() {
         let s = ConversationState::Waiting { deadline: 100 };
-        assert_eq!(apply(&s, &Command::ExpireWait { now: 99 }), Err(Rejection::NotExpired));
-        assert_eq!(apply(&s, &Command::ExpireWait { now: 100 }).unwrap().state, ConversationState::Offline);
+        assert_eq!(
+            apply(&s, &Command::ExpireWait { now: 99 }),
+            Err(Rejection::NotExpired)
+        );
+        assert_eq!(
+            apply(&s, &Command::ExpireWait { now: 100 }).unwrap().state,
+            ConversationState::Offline
+        );
         let a = ConversationState::Assigned { operator: op() };
-        assert_eq!(apply(&a, &Command::ExpireWait { now: 1000 }), Err(Rejection::NotWaiting));
+        assert_eq!(
+            apply(&a, &Command::ExpireWait { now: 1000 }),
+            Err(Rejection::NotWaiting)
+        );
     }
 
     #[test]
     fn assign_has_one_winner_and_names_the_operator() {
         let (a, b) = (op(), op());
         let s = ConversationState::Waiting { deadline: 100 };
-        let won = apply(&s, &Command::Assign { operator: a, operator_name: "Ann".into() }).unwrap();
+        let won = apply(
+            &s,
+            &Command::Assign {
+                operator: a,
+                operator_name: "Ann".into(),
+            },
+        )
+        .unwrap();
         assert_eq!(won.display_name.as_deref(), Some("Ann"));
         assert!(won.effects.iter().any(|e| matches!(e,
             Effect::SystemMessage { text: SystemText::OperatorJoined { name }, .. } if name == "Ann")));
         assert_eq!(
-            apply(&won.state, &Command::Assign { operator: b, operator_name: "Bob".into() }),
+            apply(
+                &won.state,
+                &Command::Assign {
+                    operator: b,
+                    operator_name: "Bob".into()
+                }
+            ),
             Err(Rejection::AlreadyAssigned)
         );
-        assert!(apply(&won.state, &Command::Assign { operator: a, operator_name: "Ann".into() })
-            .unwrap()
-            .effects
-            .is_empty());
+        assert!(apply(
+            &won.state,
+            &Command::Assign {
+                operator: a,
+                operator_name: "Ann".into()
+            }
+        )
+        .unwrap()
+        .effects
+        .is_empty());
     }
 
     #[test]
     fn reassign_needs_the_assignee_and_an_online_target() {
         let (a, b, c) = (op(), op(), op());
         let s = ConversationState::Assigned { operator: a };
-        let offline = Command::Reassign { by: a, to: b, to_name: "B".into(), to_online: false };
+        let offline = Command::Reassign {
+            by: a,
+            to: b,
+            to_name: "B".into(),
+            to_online: false,
+        };
         assert_eq!(apply(&s, &offline), Err(Rejection::TargetOffline));
-        let by_other = Command::Reassign { by: c, to: b, to_name: "B".into(), to_online: true };
+        let by_other = Command::Reassign {
+            by: c,
+            to: b,
+            to_name: "B".into(),
+            to_online: true,
+        };
         assert_eq!(apply(&s, &by_other), Err(Rejection::NotVisible));
-        let to_self = Command::Reassign { by: a, to: a, to_name: "A".into(), to_online: true };
+        let to_self = Command::Reassign {
+            by: a,
+            to: a,
+            to_name: "A".into(),
+            to_online: true,
+        };
         assert_eq!(apply(&s, &to_self), Err(Rejection::SameOperator));
-        let ok = Command::Reassign { by: a, to: b, to_name: "B".into(), to_online: true };
+        let ok = Command::Reassign {
+            by: a,
+            to: b,
+            to_name: "B".into(),
+            to_online: true,
+        };
         let out = apply(&s, &ok).unwrap();
         assert_eq!(out.state, ConversationState::Assigned { operator: b });
-        assert_eq!(out.effects[0], Effect::Removed { to: OperatorAudience::One(a) });
+        assert_eq!(
+            out.effects[0],
+            Effect::Removed {
+                to: OperatorAudience::One(a)
+            }
+        );
     }
 
     #[test]
@@ -369,12 +525,28 @@ mod tests {
         let a = op();
         let s = ConversationState::Closed;
         for c in [
-            Command::Assign { operator: a, operator_name: "A".into() },
-            Command::Reassign { by: a, to: op(), to_name: "B".into(), to_online: true },
-            Command::Close { by: Actor::Operator(a) },
+            Command::Assign {
+                operator: a,
+                operator_name: "A".into(),
+            },
+            Command::Reassign {
+                by: a,
+                to: op(),
+                to_name: "B".into(),
+                to_online: true,
+            },
+            Command::Close {
+                by: Actor::Operator(a),
+            },
             Command::PostMessage { by: Actor::Visitor },
-            Command::PostMessage { by: Actor::Operator(a) },
-            Command::RequestLiveChat { now: 0, wait_ms: 0, anyone_online: true },
+            Command::PostMessage {
+                by: Actor::Operator(a),
+            },
+            Command::RequestLiveChat {
+                now: 0,
+                wait_ms: 0,
+                anyone_online: true,
+            },
             Command::ExpireWait { now: i64::MAX },
         ] {
             assert_eq!(apply(&s, &c), Err(Rejection::Closed), "{c:?}");
@@ -385,10 +557,32 @@ mod tests {
     fn operators_write_only_in_their_own_conversations() {
         let (a, b) = (op(), op());
         let s = ConversationState::Assigned { operator: a };
-        assert!(apply(&s, &Command::PostMessage { by: Actor::Operator(a) }).is_ok());
-        assert_eq!(apply(&s, &Command::PostMessage { by: Actor::Operator(b) }), Err(Rejection::NotVisible));
+        assert!(apply(
+            &s,
+            &Command::PostMessage {
+                by: Actor::Operator(a)
+            }
+        )
+        .is_ok());
+        assert_eq!(
+            apply(
+                &s,
+                &Command::PostMessage {
+                    by: Actor::Operator(b)
+                }
+            ),
+            Err(Rejection::NotVisible)
+        );
         let w = ConversationState::Waiting { deadline: 1 };
-        assert_eq!(apply(&w, &Command::PostMessage { by: Actor::Operator(a) }), Err(Rejection::NotAssigned));
+        assert_eq!(
+            apply(
+                &w,
+                &Command::PostMessage {
+                    by: Actor::Operator(a)
+                }
+            ),
+            Err(Rejection::NotAssigned)
+        );
         assert!(apply(&w, &Command::PostMessage { by: Actor::Visitor }).is_ok());
     }
 }

@@ -43,9 +43,9 @@ impl OperatorAudience {
 pub fn operator_audience(state: &ConversationState) -> OperatorAudience {
     match state {
         ConversationState::Bot => OperatorAudience::Nobody,
-        ConversationState::Waiting { .. } | ConversationState::Offline | ConversationState::Closed => {
-            OperatorAudience::All
-        }
+        ConversationState::Waiting { .. }
+        | ConversationState::Offline
+        | ConversationState::Closed => OperatorAudience::All,
         ConversationState::Assigned { operator } => OperatorAudience::One(*operator),
     }
 }

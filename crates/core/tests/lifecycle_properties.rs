@@ -24,7 +24,11 @@ fn step() -> impl Strategy<Value = Step> {
         (0i64..40).prop_map(Step::Tick),
         Just(Step::Expire),
         op.clone().prop_map(Step::Assign),
-        (op.clone(), op.clone(), any::<bool>()).prop_map(|(by, to, online)| Step::Reassign { by, to, online }),
+        (op.clone(), op.clone(), any::<bool>()).prop_map(|(by, to, online)| Step::Reassign {
+            by,
+            to,
+            online
+        }),
         proptest::option::of(op.clone()).prop_map(Step::Close),
         Just(Step::PostVisitor),
         op.prop_map(Step::PostOperator),
@@ -41,10 +45,17 @@ fn check_audiences(before: &ConversationState, out: &Outcome, ops: &[OperatorId]
         for effect in &out.effects {
             match effect {
                 Effect::Upsert { to, .. } if to.operators.includes(*op) => {
-                    assert!(sees_after, "upsert to {op}, who may not see {:?}", out.state)
+                    assert!(
+                        sees_after,
+                        "upsert to {op}, who may not see {:?}",
+                        out.state
+                    )
                 }
                 Effect::SystemMessage { to, .. } if to.operators.includes(*op) => {
-                    assert!(sees_before || sees_after, "message to {op}, who sees neither state")
+                    assert!(
+                        sees_before || sees_after,
+                        "message to {op}, who sees neither state"
+                    )
                 }
                 Effect::Removed { to } if to.includes(*op) => {
                     assert!(sees_before, "removal for {op}, who never saw it")
@@ -55,7 +66,9 @@ fn check_audiences(before: &ConversationState, out: &Outcome, ops: &[OperatorId]
         // Whoever saw it before and no longer does is told so.
         if sees_before && !sees_after {
             assert!(
-                out.effects.iter().any(|e| matches!(e, Effect::Removed { to } if to.includes(*op))),
+                out.effects
+                    .iter()
+                    .any(|e| matches!(e, Effect::Removed { to } if to.includes(*op))),
                 "{op} lost sight of the conversation without a removal"
             );
         }

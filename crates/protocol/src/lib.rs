@@ -192,7 +192,10 @@ pub struct ReassignRequest {
 pub enum EventBody {
     /// The conversation appeared or changed. `messages` is the whole history when the
     /// conversation just became visible to this client.
-    ConversationUpsert { conversation: ConversationView, messages: Option<Vec<MessageView>> },
+    ConversationUpsert {
+        conversation: ConversationView,
+        messages: Option<Vec<MessageView>>,
+    },
     /// The conversation is no longer visible to this client (assigned or reassigned away).
     ConversationRemoved { conversation_id: Uuid },
     /// A new message.
@@ -211,7 +214,10 @@ pub enum ServerFrame {
     /// then reconnect without a cursor.
     ResyncRequired { position: i64 },
     /// The message was committed.
-    Ack { message_id: Uuid, conversation_id: Uuid },
+    Ack {
+        message_id: Uuid,
+        conversation_id: Uuid,
+    },
     /// A request on this connection failed; `message_id` names the send it answers, if any.
     Error {
         code: String,
@@ -230,9 +236,15 @@ pub enum ServerFrame {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientFrame {
     /// Send a message; answered by `ack` or `error` once committed or refused.
-    Send { conversation_id: Uuid, message_id: Uuid, body: String },
+    Send {
+        conversation_id: Uuid,
+        message_id: Uuid,
+        body: String,
+    },
     /// Operators only: choose online or offline.
-    SetPresence { online: bool },
+    SetPresence {
+        online: bool,
+    },
     Ping,
 }
 
@@ -243,19 +255,28 @@ mod tests {
     #[test]
     fn event_frames_have_a_stable_shape() {
         let id = Uuid::nil();
-        let f = ServerFrame::Event { seq: 7, event: EventBody::ConversationRemoved { conversation_id: id } };
+        let f = ServerFrame::Event {
+            seq: 7,
+            event: EventBody::ConversationRemoved {
+                conversation_id: id,
+            },
+        };
         assert_eq!(
             serde_json::to_value(&f).unwrap(),
             serde_json::json!({"type": "event", "seq": 7,
                 "event": {"kind": "conversation_removed", "conversation_id": id}})
         );
-        let c: ClientFrame = serde_json::from_str(r#"{"type":"set_presence","online":true}"#).unwrap();
+        let c: ClientFrame =
+            serde_json::from_str(r#"{"type":"set_presence","online":true}"#).unwrap();
         assert_eq!(c, ClientFrame::SetPresence { online: true });
     }
 
     #[test]
     fn errors_are_code_and_message() {
-        let e = ErrorBody { code: "not_found".into(), message: "no such thing".into() };
+        let e = ErrorBody {
+            code: "not_found".into(),
+            message: "no such thing".into(),
+        };
         assert_eq!(
             serde_json::to_value(&e).unwrap(),
             serde_json::json!({"code": "not_found", "message": "no such thing"})

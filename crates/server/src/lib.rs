@@ -1,1 +1,235 @@
+//! frontdesk-server: the HTTP API, the realtime stream and presence, over a [`Store`].
+//!
+//! Module map:
+//! - [`config`]: command-line flags (`--listen`, `--data`, timings).
+//! - [`error`]: [`error::ApiError`], the one `{code, message}` error shape, and extractors
+//!   that map axum's rejections onto it.
+//! - [`auth`]: tokens, password hashing, the operator / admin / visitor extractors.
+//! - [`presence`]: who is online (chose online and connected, with a grace period).
+//! - [`hub`]: fan-out of committed events to open connections.
+//! - [`realtime`]: the WebSocket session: resume from a cursor, live events, sends.
+//! - [`deadlines`]: the durable wait-time timer.
+//! - [`routes`]: REST handlers, one module per resource, registered with their OpenAPI docs.
+//!
+//! Entry points: [`start`] builds the state and router from a [`config::Config`];
+//! [`serve`] runs it on a listener until shutdown.
 
+pub mod auth;
+pub mod config;
+pub mod deadlines;
+pub mod error;
+pub mod hub;
+pub mod presence;
+pub mod realtime;
+pub mod routes;
+
+use axum::extract::{MatchedPath, Request};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use config::Config;
+use error::ApiError;
+use frontdesk_core::{Millis, OperatorId, Role};
+use frontdesk_store::{EventListener, OperatorRecord, SqliteStore, Store, SystemTexts};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::watch;
+
+/// Now, in unix milliseconds.
+pub fn now_ms() -> Millis {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as Millis)
+        .unwrap_or(0)
+}
+
+/// Everything a request handler needs. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+pub struct Inner {
+    pub store: Arc<dyn Store>,
+    pub hub: Arc<hub::Hub>,
+    pub presence: presence::Presence,
+    pub deadlines: deadlines::Deadlines,
+    pub config: Config,
+    /// Flips to `true` when the server shuts down; realtime sessions end on it.
+    pub shutdown: watch::Receiver<bool>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+/// The first admin, created on the first run of an empty database.
+pub struct InitialAdmin {
+    pub email: String,
+    pub password: String,
+}
+
+/// A started server, not yet listening.
+pub struct Started {
+    pub state: AppState,
+    pub router: Router,
+    pub initial_admin: Option<InitialAdmin>,
+    shutdown_tx: watch::Sender<bool>,
+}
+
+/// Opens the store, creates the first admin if there is no operator yet, arms the wait-time
+/// timers and builds the router.
+pub async fn start(config: Config) -> anyhow::Result<Started> {
+    let hub = Arc::new(hub::Hub::default());
+    let listener: EventListener = {
+        let hub = hub.clone();
+        Arc::new(move |events| hub.publish(events))
+    };
+    let texts = SystemTexts::default();
+    let data = config.data.clone();
+    let store: Arc<dyn Store> = Arc::new(
+        tokio::task::spawn_blocking(move || SqliteStore::open(&data, texts, listener)).await??,
+    );
+    let initial_admin = ensure_first_admin(store.as_ref(), &config).await?;
+    let deadlines = deadlines::Deadlines::start(store.clone()).await?;
+    let (shutdown_tx, shutdown) = watch::channel(false);
+    let state = AppState(Arc::new(Inner {
+        presence: presence::Presence::new(Duration::from_millis(config.presence_grace_ms)),
+        store,
+        hub,
+        deadlines,
+        config,
+        shutdown,
+    }));
+    spawn_event_pruning(state.clone());
+    let router = app(state.clone());
+    Ok(Started {
+        state,
+        router,
+        initial_admin,
+        shutdown_tx,
+    })
+}
+
+async fn ensure_first_admin(
+    store: &dyn Store,
+    config: &Config,
+) -> anyhow::Result<Option<InitialAdmin>> {
+    if store.count_operators().await? > 0 {
+        return Ok(None);
+    }
+    let password = auth::new_password();
+    let hash = auth::hash_password(password.clone())
+        .await
+        .map_err(|e| anyhow::anyhow!(e.message))?;
+    let record = OperatorRecord {
+        id: OperatorId::new(),
+        email: config.admin_email.clone(),
+        display_name: "Admin".into(),
+        role: Role::Admin,
+        disabled: false,
+        password_hash: hash,
+    };
+    store.create_operator(record, now_ms()).await?;
+    Ok(Some(InitialAdmin {
+        email: config.admin_email.clone(),
+        password,
+    }))
+}
+
+fn spawn_event_pruning(state: AppState) {
+    tokio::spawn(async move {
+        let retention = state.config.event_retention_secs as i64 * 1000;
+        loop {
+            match state.store.prune_events(now_ms() - retention).await {
+                Ok(n) if n > 0 => tracing::info!(pruned = n, "old stream events pruned"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "event pruning failed"),
+            }
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+        }
+    });
+}
+
+/// The whole HTTP surface.
+pub fn app(state: AppState) -> Router {
+    let (api, _openapi) = routes::router().split_for_parts();
+    api.fallback(|| async {
+        ApiError::not_found(
+            "no_such_endpoint",
+            "There is no such endpoint. See /api/openapi.json.",
+        )
+    })
+    .method_not_allowed_fallback(|| async {
+        ApiError::new(
+            axum::http::StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "This endpoint does not accept this HTTP method.",
+        )
+    })
+    .layer(axum::extract::DefaultBodyLimit::max(
+        frontdesk_protocol::MAX_REQUEST_BYTES,
+    ))
+    .layer(axum::middleware::from_fn(log_request))
+    .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
+        ApiError::new(
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Something went wrong on the server; nothing was changed.",
+        )
+        .into_response()
+    }))
+    .with_state(state)
+}
+
+/// One structured log line per request: method, route (never the query, which may hold a
+/// token), status and duration. No bodies.
+async fn log_request(req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().clone();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".into());
+    let response = next.run(req).await;
+    let upgraded = response.status() == axum::http::StatusCode::SWITCHING_PROTOCOLS;
+    if !upgraded {
+        tracing::info!(
+            target: "frontdesk::http",
+            method = %method,
+            route = %route,
+            status = response.status().as_u16(),
+            ms = start.elapsed().as_secs_f64() * 1000.0,
+            "request"
+        );
+    }
+    response
+}
+
+/// Serves `started` on `listener` until `shutdown` resolves; then ends realtime sessions and
+/// waits for in-flight requests.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    started: Started,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let Started {
+        state,
+        router,
+        shutdown_tx,
+        ..
+    } = started;
+    let hub = state.hub.clone();
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            let _ = shutdown_tx.send(true);
+            hub.kick_all(hub::Bye {
+                code: "server_shutdown",
+                message: "The server is restarting; reconnect shortly.".into(),
+            });
+        })
+        .await
+}

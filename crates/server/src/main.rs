@@ -1,1 +1,59 @@
-fn main(){}
+//! `frontdesk-server`: runs the server until Ctrl-C / SIGTERM.
+
+use clap::Parser;
+use frontdesk_server::{config::Config, serve, start};
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(
+            EnvFilter::try_from_env("FRONTDESK_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let config = Config::parse();
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "cannot listen on {}: {e} (is another server running? try --listen 127.0.0.1:0)",
+                config.listen
+            )
+        })?;
+    let addr = listener.local_addr()?;
+    let data = config.data.clone();
+    let started = start(config).await?;
+    // Human-facing lines go to stdout; logs go to stderr.
+    if let Some(admin) = &started.initial_admin {
+        println!("First run: created the admin account.");
+        println!("  email:    {}", admin.email);
+        println!("  password: {}", admin.password);
+        println!("  (shown once; change it with POST /api/me/password)");
+    }
+    println!("Data directory: {}", data.display());
+    println!("frontdesk-server listening on http://{addr}");
+    println!("API documentation: http://{addr}/api/openapi.json");
+    tracing::info!(%addr, "listening");
+    serve(listener, started, shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

@@ -14,7 +14,8 @@
 
 use async_trait::async_trait;
 use frontdesk_core::{
-    ConversationId, ConversationState, Millis, OperatorAudience, OperatorId, Rejection, Role, VisitorId,
+    ConversationId, ConversationState, Millis, OperatorAudience, OperatorId, Rejection, Role,
+    VisitorId,
 };
 use frontdesk_protocol::{AuthorKind, ConversationView, MessageView};
 use std::sync::Arc;
@@ -59,10 +60,12 @@ pub enum Subject {
 }
 
 /// A bearer token's session, as found by its hash.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct SessionRecord {
     pub subject: Subject,
     pub expires_at: Millis,
+    /// The operator's display name, or the visitor's name if they gave one.
+    pub name: Option<String>,
 }
 
 /// A conversation as stored.
@@ -130,7 +133,10 @@ impl StoredEvent {
 pub enum Replay {
     /// Events with `seq > since`, oldest first, at most the limit asked for.
     /// `complete` when no more events for this owner existed at the time of reading.
-    Events { events: Vec<(i64, String)>, complete: bool },
+    Events {
+        events: Vec<(i64, String)>,
+        complete: bool,
+    },
     /// The cursor is older than the oldest kept event, or newer than the newest.
     ResyncRequired { head: i64 },
 }
@@ -202,12 +208,22 @@ pub trait Store: Send + Sync + 'static {
     /// Disables the account and deletes all of its sessions.
     async fn disable_operator(&self, id: OperatorId) -> StoreResult<OperatorRecord>;
     async fn set_password_hash(&self, id: OperatorId, hash: String) -> StoreResult<()>;
-    async fn create_session(&self, token_hash: String, subject: Subject, expires_at: Millis, now: Millis)
-        -> StoreResult<()>;
+    async fn create_session(
+        &self,
+        token_hash: String,
+        subject: Subject,
+        expires_at: Millis,
+        now: Millis,
+    ) -> StoreResult<()>;
     /// The session of a token hash, if it exists and its account is not disabled.
     async fn session(&self, token_hash: &str) -> StoreResult<Option<SessionRecord>>;
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
-    async fn create_visitor(&self, id: VisitorId, name: Option<String>, now: Millis) -> StoreResult<()>;
+    async fn create_visitor(
+        &self,
+        id: VisitorId,
+        name: Option<String>,
+        now: Millis,
+    ) -> StoreResult<()>;
 
     // Conversations.
     /// The visitor reached the livechat card: their open conversation (created if none) gets
@@ -235,9 +251,17 @@ pub trait Store: Send + Sync + 'static {
         now: Millis,
     ) -> StoreResult<PostedMessage>;
     async fn conversation(&self, id: ConversationId) -> StoreResult<ConversationRecord>;
-    async fn open_conversation_of(&self, visitor: VisitorId) -> StoreResult<Option<ConversationRecord>>;
+    async fn open_conversation_of(
+        &self,
+        visitor: VisitorId,
+    ) -> StoreResult<Option<ConversationRecord>>;
     async fn messages(&self, id: ConversationId) -> StoreResult<Vec<MessageView>>;
-    async fn folder(&self, folder: FolderQuery, cursor: Option<i64>, limit: u32) -> StoreResult<FolderPage>;
+    async fn folder(
+        &self,
+        folder: FolderQuery,
+        cursor: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<FolderPage>;
     /// Conversations waiting in Unassigned, with their deadlines (to re-arm timers at start).
     async fn pending_deadlines(&self) -> StoreResult<Vec<(ConversationId, Millis)>>;
 

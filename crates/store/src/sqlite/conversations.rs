@@ -9,8 +9,10 @@ use frontdesk_protocol::EventBody;
 use rusqlite::{params, Connection, OptionalExtension};
 
 pub fn load(c: &Connection, id: ConversationId) -> StoreResult<ConversationRecord> {
-    Ok(c.prepare_cached(&format!("SELECT {CONVERSATION_COLS} FROM {CONVERSATION_FROM} WHERE c.id = ?1"))?
-        .query_row([id.to_string()], rows::conversation)?)
+    Ok(c.prepare_cached(&format!(
+        "SELECT {CONVERSATION_COLS} FROM {CONVERSATION_FROM} WHERE c.id = ?1"
+    ))?
+    .query_row([id.to_string()], rows::conversation)?)
 }
 
 pub fn open_of(c: &Connection, visitor: VisitorId) -> StoreResult<Option<ConversationRecord>> {
@@ -25,16 +27,28 @@ pub fn messages(c: &Connection, id: ConversationId) -> StoreResult<Vec<MessageVi
     let mut st = c.prepare_cached(&format!(
         "SELECT {MESSAGE_COLS} FROM messages WHERE conversation_id = ?1 ORDER BY num"
     ))?;
-    let rows = st.query_map([id.to_string()], rows::message)?.collect::<Result<Vec<_>, _>>()?;
+    let rows = st
+        .query_map([id.to_string()], rows::message)?
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
 }
 
-pub fn folder(c: &Connection, folder: FolderQuery, cursor: Option<i64>, limit: u32) -> StoreResult<FolderPage> {
+pub fn folder(
+    c: &Connection,
+    folder: FolderQuery,
+    cursor: Option<i64>,
+    limit: u32,
+) -> StoreResult<FolderPage> {
     let limit = limit.clamp(1, 200) as i64;
     // Unassigned is a queue (oldest first); the others show the newest first.
     let (filter, order, cmp, who) = match folder {
         FolderQuery::Unassigned => ("c.state = ?3", "ASC", ">", "waiting".to_owned()),
-        FolderQuery::AssignedTo(op) => ("c.state = 'assigned' AND c.assignee_id = ?3", "DESC", "<", op.to_string()),
+        FolderQuery::AssignedTo(op) => (
+            "c.state = 'assigned' AND c.assignee_id = ?3",
+            "DESC",
+            "<",
+            op.to_string(),
+        ),
         FolderQuery::Closed => ("c.state = ?3", "DESC", "<", "closed".to_owned()),
     };
     let start = cursor.unwrap_or(if order == "ASC" { 0 } else { i64::MAX });
@@ -56,7 +70,10 @@ pub fn folder(c: &Connection, folder: FolderQuery, cursor: Option<i64>, limit: u
     } else {
         None
     };
-    Ok(FolderPage { conversations, next_cursor })
+    Ok(FolderPage {
+        conversations,
+        next_cursor,
+    })
 }
 
 pub fn request_live_chat(
@@ -72,8 +89,11 @@ pub fn request_live_chat(
         Some(c) if c.state != ConversationState::Bot => return Ok(c),
         Some(c) => c,
         None => {
-            let known: bool =
-                tx.query_row("SELECT EXISTS(SELECT 1 FROM visitors WHERE id = ?1)", [visitor.to_string()], |r| r.get(0))?;
+            let known: bool = tx.query_row(
+                "SELECT EXISTS(SELECT 1 FROM visitors WHERE id = ?1)",
+                [visitor.to_string()],
+                |r| r.get(0),
+            )?;
             if !known {
                 return Err(StoreError::NotFound);
             }
@@ -86,7 +106,11 @@ pub fn request_live_chat(
             load(tx, id)?
         }
     };
-    let command = Command::RequestLiveChat { now, wait_ms, anyone_online };
+    let command = Command::RequestLiveChat {
+        now,
+        wait_ms,
+        anyone_online,
+    };
     apply(tx, ctx, conversation.id, &command, now)
 }
 
@@ -102,7 +126,10 @@ pub fn apply(
     if outcome.effects.is_empty() && outcome.state == before.state {
         return Ok(before);
     }
-    let display_name = outcome.display_name.clone().unwrap_or_else(|| before.display_name.clone());
+    let display_name = outcome
+        .display_name
+        .clone()
+        .unwrap_or_else(|| before.display_name.clone());
     let deadline = match outcome.state {
         ConversationState::Waiting { deadline } => Some(deadline),
         _ => None,
@@ -119,16 +146,30 @@ pub fn apply(
             now
         ],
     )?;
-    let after = ConversationRecord { state: outcome.state.clone(), display_name, updated_at: now, ..before };
+    let after = ConversationRecord {
+        state: outcome.state.clone(),
+        display_name,
+        updated_at: now,
+        ..before
+    };
     for effect in &outcome.effects {
         match effect {
             Effect::Upsert { to, with_messages } => {
-                let messages = if *with_messages { Some(messages(tx, id)?) } else { None };
-                let body = EventBody::ConversationUpsert { conversation: after.view(), messages };
+                let messages = if *with_messages {
+                    Some(messages(tx, id)?)
+                } else {
+                    None
+                };
+                let body = EventBody::ConversationUpsert {
+                    conversation: after.view(),
+                    messages,
+                };
                 emit(tx, ctx, &after, *to, &body, now)?;
             }
             Effect::Removed { to } => {
-                let body = EventBody::ConversationRemoved { conversation_id: id.0 };
+                let body = EventBody::ConversationRemoved {
+                    conversation_id: id.0,
+                };
                 emit(tx, ctx, &after, Audience::operators(*to), &body, now)?;
             }
             Effect::SystemMessage { text, to } => {
@@ -137,9 +178,22 @@ pub fn apply(
                     SystemText::Online | SystemText::OfflineMessage => ctx.texts.bot_name.clone(),
                     _ => "Frontdesk".to_owned(),
                 };
-                let message = NewMessage { id: MessageId::new(), author: AuthorKind::System, author_id: None, author_name: author, body };
+                let message = NewMessage {
+                    id: MessageId::new(),
+                    author: AuthorKind::System,
+                    author_id: None,
+                    author_name: author,
+                    body,
+                };
                 let view = insert_message(tx, id, &message, now)?;
-                emit(tx, ctx, &after, *to, &EventBody::Message { message: view }, now)?;
+                emit(
+                    tx,
+                    ctx,
+                    &after,
+                    *to,
+                    &EventBody::Message { message: view },
+                    now,
+                )?;
             }
         }
     }
@@ -157,23 +211,53 @@ pub fn post_message(
     let conversation = load(tx, id)?;
     // A retry of a committed send: answer with what was stored, write nothing.
     let existing = tx
-        .prepare_cached(&format!("SELECT {MESSAGE_COLS} FROM messages WHERE id = ?1"))?
+        .prepare_cached(&format!(
+            "SELECT {MESSAGE_COLS} FROM messages WHERE id = ?1"
+        ))?
         .query_row([message.id.to_string()], rows::message)
         .optional()?;
     if let Some(existing) = existing {
-        if existing.conversation_id == id.0 && existing.author == message.author && existing.author_id == message.author_id {
-            return Ok(PostedMessage { message: existing, duplicate: true });
+        if existing.conversation_id == id.0
+            && existing.author == message.author
+            && existing.author_id == message.author_id
+        {
+            return Ok(PostedMessage {
+                message: existing,
+                duplicate: true,
+            });
         }
-        return Err(StoreError::Conflict("this message id is already used by another message"));
+        return Err(StoreError::Conflict(
+            "this message id is already used by another message",
+        ));
     }
     decide(&conversation.state, &Command::PostMessage { by: actor })?;
     let view = insert_message(tx, id, &message, now)?;
-    tx.execute("UPDATE conversations SET updated_at = ?2 WHERE id = ?1", params![id.to_string(), now])?;
-    emit(tx, ctx, &conversation, Audience::of_messages(&conversation.state), &EventBody::Message { message: view.clone() }, now)?;
-    Ok(PostedMessage { message: view, duplicate: false })
+    tx.execute(
+        "UPDATE conversations SET updated_at = ?2 WHERE id = ?1",
+        params![id.to_string(), now],
+    )?;
+    emit(
+        tx,
+        ctx,
+        &conversation,
+        Audience::of_messages(&conversation.state),
+        &EventBody::Message {
+            message: view.clone(),
+        },
+        now,
+    )?;
+    Ok(PostedMessage {
+        message: view,
+        duplicate: false,
+    })
 }
 
-fn insert_message(tx: &Connection, conversation: ConversationId, m: &NewMessage, now: Millis) -> StoreResult<MessageView> {
+fn insert_message(
+    tx: &Connection,
+    conversation: ConversationId,
+    m: &NewMessage,
+    now: Millis,
+) -> StoreResult<MessageView> {
     tx.prepare_cached(
         "INSERT INTO messages (id, conversation_id, author_kind, author_id, author_name, body, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",

@@ -63,15 +63,21 @@ fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
 impl SqliteStore {
     /// Opens (creating and migrating if needed) `frontdesk.sqlite3` inside `dir`.
     pub fn open(dir: &Path, texts: SystemTexts, listener: EventListener) -> StoreResult<Self> {
-        std::fs::create_dir_all(dir).map_err(|e| StoreError::Storage(format!("cannot create {}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StoreError::Storage(format!("cannot create {}: {e}", dir.display())))?;
         let path = dir.join("frontdesk.sqlite3");
         let mut conn = Connection::open(&path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         configure(&conn)?;
         migrate(&mut conn)?;
-        let head_now: i64 = conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| r.get(0))?;
+        let head_now: i64 =
+            conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| r.get(0))?;
         let floor: i64 = conn
-            .query_row("SELECT value FROM meta WHERE key = 'events_floor'", [], |r| r.get::<_, String>(0))
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'events_floor'",
+                [],
+                |r| r.get::<_, String>(0),
+            )
             .optional()?
             .and_then(|v| v.parse().ok())
             .unwrap_or(0);
@@ -81,11 +87,19 @@ impl SqliteStore {
         let writer = Writer::start(conn, next_seq, head.clone(), texts, listener)?;
         let mut readers = Vec::with_capacity(READERS);
         for _ in 0..READERS {
-            let r = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+            let r = Connection::open_with_flags(
+                &path,
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?;
             configure(&r)?;
             readers.push(r);
         }
-        Ok(SqliteStore { writer, readers: Mutex::new(readers), path, head })
+        Ok(SqliteStore {
+            writer,
+            readers: Mutex::new(readers),
+            path,
+            head,
+        })
     }
 
     /// Runs `f` on a pooled read-only connection, off the async runtime.
@@ -97,7 +111,10 @@ impl SqliteStore {
         let conn = match conn {
             Some(c) => c,
             None => {
-                let c = Connection::open_with_flags(&self.path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+                let c = Connection::open_with_flags(
+                    &self.path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
                 configure(&c)?;
                 c
             }
@@ -119,7 +136,10 @@ impl SqliteStore {
 #[async_trait]
 impl Store for SqliteStore {
     async fn count_operators(&self) -> StoreResult<u64> {
-        self.read(|c| Ok(c.query_row("SELECT COUNT(*) FROM operators", [], |r| r.get::<_, i64>(0))? as u64)).await
+        self.read(|c| {
+            Ok(c.query_row("SELECT COUNT(*) FROM operators", [], |r| r.get::<_, i64>(0))? as u64)
+        })
+        .await
     }
 
     async fn create_operator(&self, op: OperatorRecord, now: Millis) -> StoreResult<()> {
@@ -145,8 +165,13 @@ impl Store for SqliteStore {
 
     async fn list_operators(&self) -> StoreResult<Vec<OperatorRecord>> {
         self.read(|c| {
-            let mut st = c.prepare_cached(&format!("SELECT {} FROM operators ORDER BY created_at, id", rows::OPERATOR_COLS))?;
-            let rows = st.query_map([], rows::operator)?.collect::<Result<Vec<_>, _>>()?;
+            let mut st = c.prepare_cached(&format!(
+                "SELECT {} FROM operators ORDER BY created_at, id",
+                rows::OPERATOR_COLS
+            ))?;
+            let rows = st
+                .query_map([], rows::operator)?
+                .collect::<Result<Vec<_>, _>>()?;
             Ok(rows)
         })
         .await
@@ -155,7 +180,10 @@ impl Store for SqliteStore {
     async fn operator(&self, id: OperatorId) -> StoreResult<OperatorRecord> {
         self.read(move |c| {
             Ok(c.query_row(
-                &format!("SELECT {} FROM operators WHERE id = ?1", rows::OPERATOR_COLS),
+                &format!(
+                    "SELECT {} FROM operators WHERE id = ?1",
+                    rows::OPERATOR_COLS
+                ),
                 [id.to_string()],
                 rows::operator,
             )?)
@@ -167,7 +195,10 @@ impl Store for SqliteStore {
         let email = email.to_owned();
         self.read(move |c| {
             Ok(c.query_row(
-                &format!("SELECT {} FROM operators WHERE lower(email) = lower(?1)", rows::OPERATOR_COLS),
+                &format!(
+                    "SELECT {} FROM operators WHERE lower(email) = lower(?1)",
+                    rows::OPERATOR_COLS
+                ),
                 [email],
                 rows::operator,
             )?)
@@ -178,13 +209,22 @@ impl Store for SqliteStore {
     async fn disable_operator(&self, id: OperatorId) -> StoreResult<OperatorRecord> {
         self.writer
             .run(move |tx, _| {
-                let n = tx.execute("UPDATE operators SET disabled = 1 WHERE id = ?1", [id.to_string()])?;
+                let n = tx.execute(
+                    "UPDATE operators SET disabled = 1 WHERE id = ?1",
+                    [id.to_string()],
+                )?;
                 if n == 0 {
                     return Err(StoreError::NotFound);
                 }
-                tx.execute("DELETE FROM sessions WHERE operator_id = ?1", [id.to_string()])?;
+                tx.execute(
+                    "DELETE FROM sessions WHERE operator_id = ?1",
+                    [id.to_string()],
+                )?;
                 Ok(tx.query_row(
-                    &format!("SELECT {} FROM operators WHERE id = ?1", rows::OPERATOR_COLS),
+                    &format!(
+                        "SELECT {} FROM operators WHERE id = ?1",
+                        rows::OPERATOR_COLS
+                    ),
                     [id.to_string()],
                     rows::operator,
                 )?)
@@ -195,7 +235,10 @@ impl Store for SqliteStore {
     async fn set_password_hash(&self, id: OperatorId, hash: String) -> StoreResult<()> {
         self.writer
             .run(move |tx, _| {
-                let n = tx.execute("UPDATE operators SET password_hash = ?2 WHERE id = ?1", params![id.to_string(), hash])?;
+                let n = tx.execute(
+                    "UPDATE operators SET password_hash = ?2 WHERE id = ?1",
+                    params![id.to_string(), hash],
+                )?;
                 if n == 0 {
                     Err(StoreError::NotFound)
                 } else {
@@ -205,7 +248,13 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn create_session(&self, token_hash: String, subject: Subject, expires_at: Millis, now: Millis) -> StoreResult<()> {
+    async fn create_session(
+        &self,
+        token_hash: String,
+        subject: Subject,
+        expires_at: Millis,
+        now: Millis,
+    ) -> StoreResult<()> {
         self.writer
             .run(move |tx, _| {
                 let (op, visitor) = match subject {
@@ -226,8 +275,10 @@ impl Store for SqliteStore {
         self.read(move |c| {
             let row = c
                 .prepare_cached(
-                    "SELECT s.operator_id, o.role, o.disabled, s.visitor_id, s.expires_at
-                     FROM sessions s LEFT JOIN operators o ON o.id = s.operator_id
+                    "SELECT s.operator_id, o.role, o.disabled, s.visitor_id, s.expires_at, COALESCE(o.display_name, v.name)
+                     FROM sessions s
+                     LEFT JOIN operators o ON o.id = s.operator_id
+                     LEFT JOIN visitors v ON v.id = s.visitor_id
                      WHERE s.token_hash = ?1",
                 )?
                 .query_row([token_hash], |r| {
@@ -237,10 +288,11 @@ impl Store for SqliteStore {
                         r.get::<_, Option<bool>>(2)?,
                         r.get::<_, Option<String>>(3)?,
                         r.get::<_, i64>(4)?,
+                        r.get::<_, Option<String>>(5)?,
                     ))
                 })
                 .optional()?;
-            let Some((op, role, disabled, visitor, expires_at)) = row else { return Ok(None) };
+            let Some((op, role, disabled, visitor, expires_at, name)) = row else { return Ok(None) };
             let subject = match (op, visitor) {
                 (Some(op), _) => {
                     if disabled == Some(true) {
@@ -252,7 +304,7 @@ impl Store for SqliteStore {
                 (None, Some(v)) => Subject::Visitor { id: rows::parse_id(&v)? },
                 (None, None) => return Ok(None),
             };
-            Ok(Some(SessionRecord { subject, expires_at }))
+            Ok(Some(SessionRecord { subject, expires_at, name }))
         })
         .await
     }
@@ -267,28 +319,59 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn create_visitor(&self, id: VisitorId, name: Option<String>, now: Millis) -> StoreResult<()> {
+    async fn create_visitor(
+        &self,
+        id: VisitorId,
+        name: Option<String>,
+        now: Millis,
+    ) -> StoreResult<()> {
         self.writer
             .run(move |tx, _| {
-                tx.execute("INSERT INTO visitors (id, name, created_at) VALUES (?1, ?2, ?3)", params![id.to_string(), name, now])?;
+                tx.execute(
+                    "INSERT INTO visitors (id, name, created_at) VALUES (?1, ?2, ?3)",
+                    params![id.to_string(), name, now],
+                )?;
                 Ok(())
             })
             .await
     }
 
-    async fn request_live_chat(&self, visitor: VisitorId, now: Millis, wait_ms: Millis, anyone_online: bool) -> StoreResult<ConversationRecord> {
+    async fn request_live_chat(
+        &self,
+        visitor: VisitorId,
+        now: Millis,
+        wait_ms: Millis,
+        anyone_online: bool,
+    ) -> StoreResult<ConversationRecord> {
         self.writer
-            .run(move |tx, ctx| conversations::request_live_chat(tx, ctx, visitor, now, wait_ms, anyone_online))
+            .run(move |tx, ctx| {
+                conversations::request_live_chat(tx, ctx, visitor, now, wait_ms, anyone_online)
+            })
             .await
     }
 
-    async fn apply(&self, conversation: ConversationId, command: frontdesk_core::Command, now: Millis) -> StoreResult<ConversationRecord> {
-        self.writer.run(move |tx, ctx| conversations::apply(tx, ctx, conversation, &command, now)).await
+    async fn apply(
+        &self,
+        conversation: ConversationId,
+        command: frontdesk_core::Command,
+        now: Millis,
+    ) -> StoreResult<ConversationRecord> {
+        self.writer
+            .run(move |tx, ctx| conversations::apply(tx, ctx, conversation, &command, now))
+            .await
     }
 
-    async fn post_message(&self, conversation: ConversationId, actor: frontdesk_core::Actor, message: NewMessage, now: Millis) -> StoreResult<PostedMessage> {
+    async fn post_message(
+        &self,
+        conversation: ConversationId,
+        actor: frontdesk_core::Actor,
+        message: NewMessage,
+        now: Millis,
+    ) -> StoreResult<PostedMessage> {
         self.writer
-            .run(move |tx, ctx| conversations::post_message(tx, ctx, conversation, actor, message, now))
+            .run(move |tx, ctx| {
+                conversations::post_message(tx, ctx, conversation, actor, message, now)
+            })
             .await
     }
 
@@ -296,7 +379,10 @@ impl Store for SqliteStore {
         self.read(move |c| conversations::load(c, id)).await
     }
 
-    async fn open_conversation_of(&self, visitor: VisitorId) -> StoreResult<Option<ConversationRecord>> {
+    async fn open_conversation_of(
+        &self,
+        visitor: VisitorId,
+    ) -> StoreResult<Option<ConversationRecord>> {
         self.read(move |c| conversations::open_of(c, visitor)).await
     }
 
@@ -304,17 +390,26 @@ impl Store for SqliteStore {
         self.read(move |c| conversations::messages(c, id)).await
     }
 
-    async fn folder(&self, folder: FolderQuery, cursor: Option<i64>, limit: u32) -> StoreResult<FolderPage> {
-        self.read(move |c| conversations::folder(c, folder, cursor, limit)).await
+    async fn folder(
+        &self,
+        folder: FolderQuery,
+        cursor: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<FolderPage> {
+        self.read(move |c| conversations::folder(c, folder, cursor, limit))
+            .await
     }
 
     async fn pending_deadlines(&self) -> StoreResult<Vec<(ConversationId, Millis)>> {
         self.read(|c| {
-            let mut st = c.prepare("SELECT id, wait_deadline FROM conversations WHERE state = 'waiting'")?;
+            let mut st =
+                c.prepare("SELECT id, wait_deadline FROM conversations WHERE state = 'waiting'")?;
             let rows = st
                 .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?
                 .collect::<Result<Vec<_>, _>>()?;
-            rows.into_iter().map(|(id, d)| Ok((rows::parse_id(&id)?, d))).collect()
+            rows.into_iter()
+                .map(|(id, d)| Ok((rows::parse_id(&id)?, d)))
+                .collect()
         })
         .await
     }
@@ -360,8 +455,11 @@ impl Store for SqliteStore {
     async fn prune_events(&self, before: Millis) -> StoreResult<u64> {
         self.writer
             .run(move |tx, _| {
-                let last: Option<i64> =
-                    tx.query_row("SELECT MAX(seq) FROM events WHERE created_at < ?1", [before], |r| r.get(0))?;
+                let last: Option<i64> = tx.query_row(
+                    "SELECT MAX(seq) FROM events WHERE created_at < ?1",
+                    [before],
+                    |r| r.get(0),
+                )?;
                 let Some(last) = last else { return Ok(0) };
                 let n = tx.execute("DELETE FROM events WHERE seq <= ?1", [last])?;
                 tx.execute(

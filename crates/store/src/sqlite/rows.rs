@@ -9,14 +9,16 @@ pub const OPERATOR_COLS: &str = "id, email, display_name, role, disabled, passwo
 pub const CONVERSATION_COLS: &str =
     "c.id, c.visitor_id, v.name, c.state, c.assignee_id, c.wait_deadline, c.display_name, c.created_at, c.updated_at";
 pub const CONVERSATION_FROM: &str = "conversations c JOIN visitors v ON v.id = c.visitor_id";
-pub const MESSAGE_COLS: &str = "id, conversation_id, author_kind, author_id, author_name, body, created_at";
+pub const MESSAGE_COLS: &str =
+    "id, conversation_id, author_kind, author_id, author_name, body, created_at";
 
 fn conversion(msg: String) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, msg.into())
 }
 
 pub fn parse_id<T: std::str::FromStr>(s: &str) -> Result<T, crate::StoreError> {
-    s.parse().map_err(|_| crate::StoreError::Storage(format!("bad id in database: {s}")))
+    s.parse()
+        .map_err(|_| crate::StoreError::Storage(format!("bad id in database: {s}")))
 }
 
 fn id<T: std::str::FromStr>(s: String) -> rusqlite::Result<T> {

@@ -39,7 +39,11 @@ impl Writer {
         listener: EventListener,
     ) -> StoreResult<Self> {
         let (jobs, rx) = mpsc::channel::<Job>();
-        let ctx = WriteCtx { next_seq, events: Vec::new(), texts };
+        let ctx = WriteCtx {
+            next_seq,
+            events: Vec::new(),
+            texts,
+        };
         std::thread::Builder::new()
             .name("frontdesk-sqlite-writer".into())
             .spawn(move || run(conn, rx, ctx, head, listener))
@@ -56,7 +60,9 @@ impl Writer {
         let job: Job = Box::new(move |conn, ctx| {
             // A bug in one request must not take the writer thread (and every later write) down.
             let result = std::panic::catch_unwind(AssertUnwindSafe(|| f(conn, ctx)))
-                .unwrap_or_else(|_| Err(StoreError::Storage("internal error while writing".into())));
+                .unwrap_or_else(|_| {
+                    Err(StoreError::Storage("internal error while writing".into()))
+                });
             match result {
                 Ok(value) => (
                     true,
@@ -72,12 +78,21 @@ impl Writer {
                 ),
             }
         });
-        self.jobs.send(job).map_err(|_| StoreError::Storage("the database writer has stopped".into()))?;
-        rx.await.map_err(|_| StoreError::Storage("the database writer has stopped".into()))?
+        self.jobs
+            .send(job)
+            .map_err(|_| StoreError::Storage("the database writer has stopped".into()))?;
+        rx.await
+            .map_err(|_| StoreError::Storage("the database writer has stopped".into()))?
     }
 }
 
-fn run(conn: Connection, rx: mpsc::Receiver<Job>, mut ctx: WriteCtx, head: Arc<AtomicI64>, listener: EventListener) {
+fn run(
+    conn: Connection,
+    rx: mpsc::Receiver<Job>,
+    mut ctx: WriteCtx,
+    head: Arc<AtomicI64>,
+    listener: EventListener,
+) {
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {

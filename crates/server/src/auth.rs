@@ -1,0 +1,217 @@
+//! Accounts, bearer tokens and the extractors that guard every endpoint.
+//!
+//! Tokens are 32 random bytes (base64url); only their SHA-256 is stored. Passwords are
+//! hashed with Argon2id off the async runtime.
+
+use crate::error::ApiError;
+use crate::{now_ms, AppState};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
+use argon2::Argon2;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use base64::Engine;
+use frontdesk_core::{OperatorId, Role, VisitorId};
+use frontdesk_store::{SessionRecord, Subject};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+/// A new random bearer token.
+pub fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+pub fn hash_token(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A readable random password for the first admin.
+pub fn new_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::thread_rng();
+    (0..20)
+        .map(|_| ALPHABET[(rng.next_u32() as usize) % ALPHABET.len()] as char)
+        .collect()
+}
+
+pub async fn hash_password(password: String) -> Result<String, ApiError> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+    })
+    .await
+    .ok()
+    .and_then(Result::ok)
+    .ok_or_else(|| {
+        ApiError::new(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "hashing_failed",
+            "Could not hash the password; try again.",
+        )
+    })
+}
+
+/// Checks `password` against a stored hash; `None` compares against a dummy so unknown
+/// emails take as long as wrong passwords.
+pub async fn verify_password(password: String, hash: Option<String>) -> bool {
+    tokio::task::spawn_blocking(move || {
+        const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2C1dIw8bDk7N2p0yV6Ae6cGtS3wVgQk5m3Z6o6gk0Dk";
+        let stored = hash.as_deref().unwrap_or(DUMMY);
+        let ok = PasswordHash::new(stored)
+            .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+            .unwrap_or(false);
+        ok && hash.is_some()
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// The bearer token of a request: the `Authorization` header, or (for WebSocket upgrades,
+/// which browsers cannot give headers) the `access_token` query parameter.
+fn bearer(parts: &Parts, allow_query: bool) -> Option<String> {
+    if let Some(h) = parts.headers.get(axum::http::header::AUTHORIZATION) {
+        let h = h.to_str().ok()?;
+        let token = h
+            .strip_prefix("Bearer ")
+            .or_else(|| h.strip_prefix("bearer "))?;
+        return Some(token.trim().to_owned());
+    }
+    if allow_query {
+        let query = parts.uri.query()?;
+        for pair in query.split('&') {
+            if let Some(v) = pair.strip_prefix("access_token=") {
+                return Some(v.to_owned());
+            }
+        }
+    }
+    None
+}
+
+/// Resolves the token of a request to its live session.
+pub async fn authenticate(
+    state: &AppState,
+    parts: &Parts,
+    allow_query: bool,
+) -> Result<(SessionRecord, String), ApiError> {
+    let token = bearer(parts, allow_query).ok_or_else(|| {
+        ApiError::unauthorized(
+            "missing_token",
+            "Sign in first: send `Authorization: Bearer <token>`.",
+        )
+    })?;
+    let token_hash = hash_token(&token);
+    let session = state.store.session(&token_hash).await?.ok_or_else(|| {
+        ApiError::unauthorized(
+            "invalid_token",
+            "This token is not valid (signed out, or the account was disabled). Sign in again.",
+        )
+    })?;
+    if session.expires_at <= now_ms() {
+        return Err(ApiError::unauthorized(
+            "token_expired",
+            "This token has expired. Sign in again.",
+        ));
+    }
+    Ok((session, token_hash))
+}
+
+/// An authenticated operator (admins included).
+#[derive(Clone, Debug)]
+pub struct OperatorSession {
+    pub id: OperatorId,
+    pub role: Role,
+    pub display_name: String,
+    pub token_hash: String,
+    pub expires_at: i64,
+}
+
+impl OperatorSession {
+    pub async fn from_parts(
+        parts: &Parts,
+        state: &AppState,
+        allow_query: bool,
+    ) -> Result<Self, ApiError> {
+        let (session, token_hash) = authenticate(state, parts, allow_query).await?;
+        match session.subject {
+            Subject::Operator { id, role } => Ok(OperatorSession {
+                id,
+                role,
+                display_name: session.name.clone().unwrap_or_default(),
+                token_hash,
+                expires_at: session.expires_at,
+            }),
+            Subject::Visitor { .. } => Err(ApiError::forbidden(
+                "operators_only",
+                "This endpoint is for operators.",
+            )),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for OperatorSession {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        Self::from_parts(parts, state, false).await
+    }
+}
+
+/// An authenticated admin.
+pub struct AdminSession(pub OperatorSession);
+
+impl FromRequestParts<AppState> for AdminSession {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let op = OperatorSession::from_parts(parts, state, false).await?;
+        if op.role != Role::Admin {
+            return Err(ApiError::forbidden(
+                "admin_only",
+                "Only admins can do this.",
+            ));
+        }
+        Ok(AdminSession(op))
+    }
+}
+
+/// An authenticated website visitor.
+#[derive(Clone, Debug)]
+pub struct VisitorSession {
+    pub id: VisitorId,
+    pub name: Option<String>,
+    pub token_hash: String,
+    pub expires_at: i64,
+}
+
+impl VisitorSession {
+    pub async fn from_parts(
+        parts: &Parts,
+        state: &AppState,
+        allow_query: bool,
+    ) -> Result<Self, ApiError> {
+        let (session, token_hash) = authenticate(state, parts, allow_query).await?;
+        match session.subject {
+            Subject::Visitor { id } => Ok(VisitorSession {
+                id,
+                name: session.name.clone(),
+                token_hash,
+                expires_at: session.expires_at,
+            }),
+            Subject::Operator { .. } => Err(ApiError::forbidden(
+                "visitors_only",
+                "This endpoint is for website visitors.",
+            )),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for VisitorSession {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        Self::from_parts(parts, state, false).await
+    }
+}

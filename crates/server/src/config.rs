@@ -1,0 +1,51 @@
+//! Command-line flags. Defaults suit a small team on one machine.
+
+use clap::Parser;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Parser, Clone, Debug)]
+#[command(
+    name = "frontdesk-server",
+    version,
+    about = "Frontdesk live chat server"
+)]
+pub struct Config {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Directory of the embedded SQLite database (created if missing).
+    #[arg(long, default_value = "data")]
+    pub data: PathBuf,
+    /// How long a visitor waits in Unassigned before the offline flow takes over (S3).
+    #[arg(long, default_value_t = 120)]
+    pub wait_time_secs: u64,
+    /// How long an operator whose last connection dropped still counts as online (B4).
+    #[arg(long, default_value_t = 15_000)]
+    pub presence_grace_ms: u64,
+    /// Lifetime of an operator's bearer token.
+    #[arg(long, default_value_t = 12 * 3600)]
+    pub token_ttl_secs: u64,
+    /// Lifetime of a visitor's token (kept in their browser).
+    #[arg(long, default_value_t = 30 * 24 * 3600)]
+    pub visitor_token_ttl_secs: u64,
+    /// How long stream events are kept for resuming clients; older cursors must resync.
+    #[arg(long, default_value_t = 7 * 24 * 3600)]
+    pub event_retention_secs: u64,
+    /// Email of the admin created on the first run.
+    #[arg(long, default_value = "admin@frontdesk.local")]
+    pub admin_email: String,
+    /// Seconds between server pings on realtime connections; a connection silent for three
+    /// intervals is closed.
+    #[arg(long, default_value_t = 15)]
+    pub ping_interval_secs: u64,
+}
+
+impl Config {
+    /// The defaults, with `data` set (for embedding and tests).
+    pub fn with_data(data: PathBuf) -> Self {
+        let mut c = Config::parse_from(["frontdesk-server"]);
+        c.data = data;
+        c
+    }
+}

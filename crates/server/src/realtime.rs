@@ -1,0 +1,435 @@
+//! The realtime session (B1): one WebSocket per operator app and per visitor widget.
+//!
+//! On connect the client may send `since=<seq>`, the last event it processed. The session
+//! registers with the [`Hub`](crate::hub::Hub) first, then replays every stored event after
+//! the cursor, then forwards live events, dropping any seq it already sent. Result: each
+//! event once, in order, with no gap, across any number of reconnects. Without a cursor the
+//! stream starts at the current head (load state over REST after `ready`).
+//!
+//! Audiences were fixed when each event was committed, from the same rule REST uses, so an
+//! operator never receives events of a conversation assigned to someone else.
+
+use crate::auth::{OperatorSession, VisitorSession};
+use crate::error::{ApiError, ApiQuery};
+use crate::hub::Bye;
+use crate::routes::{conversations::send_operator_message, visitors::send_visitor_message};
+use crate::{now_ms, AppState};
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::response::Response;
+use frontdesk_protocol::{ClientFrame, ErrorBody, ServerFrame, MAX_FRAME_BYTES};
+use frontdesk_store::{Replay, StreamOwner};
+use futures_util::stream::{SplitSink, StreamExt};
+use futures_util::SinkExt;
+use serde::Deserialize;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+use utoipa::IntoParams;
+
+/// Replay page size.
+const REPLAY_PAGE: u32 = 500;
+/// Frames above this are refused by the WebSocket layer itself (close 1009); frames between
+/// [`MAX_FRAME_BYTES`] and this get an error frame and the connection stays up.
+const HARD_FRAME_LIMIT: usize = 1024 * 1024;
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StreamQuery {
+    /// The `seq` of the last event processed; omit on a fresh start.
+    pub since: Option<i64>,
+    /// The bearer token, for clients that cannot set headers on a WebSocket.
+    pub access_token: Option<String>,
+}
+
+/// An operator authenticated by header or `access_token`.
+pub struct StreamOperator(OperatorSession);
+impl FromRequestParts<AppState> for StreamOperator {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        OperatorSession::from_parts(parts, state, true)
+            .await
+            .map(StreamOperator)
+    }
+}
+
+/// A visitor authenticated by header or `access_token`.
+pub struct StreamVisitor(VisitorSession);
+impl FromRequestParts<AppState> for StreamVisitor {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        VisitorSession::from_parts(parts, state, true)
+            .await
+            .map(StreamVisitor)
+    }
+}
+
+/// A WebSocket upgrade whose rejection is an [`ApiError`].
+pub struct Upgrade(WebSocketUpgrade);
+impl<S: Send + Sync> FromRequestParts<S> for Upgrade {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        WebSocketUpgrade::from_request_parts(parts, state)
+            .await
+            .map(Upgrade)
+            .map_err(|_| {
+                ApiError::new(
+                    axum::http::StatusCode::UPGRADE_REQUIRED,
+                    "websocket_required",
+                    "Connect with a WebSocket client.",
+                )
+            })
+    }
+}
+
+fn configure(ws: WebSocketUpgrade) -> WebSocketUpgrade {
+    // Small buffers: most connections are idle, and memory per idle connection matters.
+    ws.read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
+        .max_message_size(HARD_FRAME_LIMIT)
+        .max_frame_size(HARD_FRAME_LIMIT)
+}
+
+/// The operator's event stream (WebSocket). Frames: see `frontdesk_protocol::ServerFrame`.
+#[utoipa::path(get, path = "/api/stream", tag = "realtime", security(("bearer" = [])), params(StreamQuery),
+    responses((status = 101, description = "Switching to WebSocket"), (status = 401, body = ErrorBody), (status = 426, body = ErrorBody)))]
+pub async fn operator_stream(
+    State(state): State<AppState>,
+    StreamOperator(me): StreamOperator,
+    ApiQuery(q): ApiQuery<StreamQuery>,
+    Upgrade(ws): Upgrade,
+) -> Response {
+    configure(ws).on_upgrade(move |socket| {
+        let owner = StreamOwner::Operator(me.id);
+        Session::new(state, owner, Who::Operator(me)).run(socket, q.since)
+    })
+}
+
+/// The visitor's event stream (WebSocket).
+#[utoipa::path(get, path = "/api/visitor/stream", tag = "realtime", security(("bearer" = [])), params(StreamQuery),
+    responses((status = 101, description = "Switching to WebSocket"), (status = 401, body = ErrorBody), (status = 426, body = ErrorBody)))]
+pub async fn visitor_stream(
+    State(state): State<AppState>,
+    StreamVisitor(me): StreamVisitor,
+    ApiQuery(q): ApiQuery<StreamQuery>,
+    Upgrade(ws): Upgrade,
+) -> Response {
+    configure(ws).on_upgrade(move |socket| {
+        let owner = StreamOwner::Visitor(me.id);
+        Session::new(state, owner, Who::Visitor(me)).run(socket, q.since)
+    })
+}
+
+enum Who {
+    Operator(OperatorSession),
+    Visitor(VisitorSession),
+}
+
+impl Who {
+    fn expires_at(&self) -> i64 {
+        match self {
+            Who::Operator(o) => o.expires_at,
+            Who::Visitor(v) => v.expires_at,
+        }
+    }
+    fn token_hash(&self) -> &str {
+        match self {
+            Who::Operator(o) => &o.token_hash,
+            Who::Visitor(v) => &v.token_hash,
+        }
+    }
+}
+
+type Sink = SplitSink<WebSocket, Message>;
+
+/// Why a session ended (logged).
+enum End {
+    ClientClosed,
+    Bye(&'static str),
+    ResyncRequired,
+    Timeout,
+    SocketError,
+}
+
+impl End {
+    fn label(&self) -> &'static str {
+        match self {
+            End::ClientClosed => "client_closed",
+            End::Bye(code) => code,
+            End::ResyncRequired => "resync_required",
+            End::Timeout => "timeout",
+            End::SocketError => "socket_error",
+        }
+    }
+}
+
+struct Session {
+    state: AppState,
+    owner: StreamOwner,
+    who: Who,
+    /// The seq of the last event sent on this connection.
+    last_sent: i64,
+    events_sent: u64,
+    frames_received: u64,
+}
+
+fn frame_text(frame: &ServerFrame) -> Message {
+    Message::Text(serde_json::to_string(frame).unwrap_or_default().into())
+}
+
+impl Session {
+    fn new(state: AppState, owner: StreamOwner, who: Who) -> Self {
+        Session {
+            state,
+            owner,
+            who,
+            last_sent: 0,
+            events_sent: 0,
+            frames_received: 0,
+        }
+    }
+
+    async fn send_event(&mut self, sink: &mut Sink, seq: i64, payload: &str) -> Result<(), End> {
+        let text = format!(r#"{{"type":"event","seq":{seq},"event":{payload}}}"#);
+        sink.send(Message::Text(text.into()))
+            .await
+            .map_err(|_| End::SocketError)?;
+        self.last_sent = seq;
+        self.events_sent += 1;
+        Ok(())
+    }
+
+    /// Sends every stored event after `last_sent` for this owner.
+    async fn catch_up(&mut self, sink: &mut Sink) -> Result<(), End> {
+        loop {
+            match self
+                .state
+                .store
+                .replay(self.owner, self.last_sent, REPLAY_PAGE)
+                .await
+            {
+                Ok(Replay::Events { events, complete }) => {
+                    for (seq, payload) in events {
+                        self.send_event(sink, seq, &payload).await?;
+                    }
+                    if complete {
+                        return Ok(());
+                    }
+                }
+                Ok(Replay::ResyncRequired { head }) => {
+                    let _ = sink
+                        .send(frame_text(&ServerFrame::ResyncRequired { position: head }))
+                        .await;
+                    return Err(End::ResyncRequired);
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "replay failed");
+                    let _ = sink
+                        .send(frame_text(&ServerFrame::Bye {
+                            code: "storage_unavailable".into(),
+                            message: "The server cannot read events right now; reconnect with the same cursor.".into(),
+                        }))
+                        .await;
+                    return Err(End::Bye("storage_unavailable"));
+                }
+            }
+        }
+    }
+
+    async fn run(mut self, socket: WebSocket, since: Option<i64>) {
+        let started = Instant::now();
+        let (mut sink, mut stream) = socket.split();
+        let owner = self.owner;
+        let mut sub = self
+            .state
+            .hub
+            .subscribe(owner, self.who.token_hash().to_owned());
+        if let StreamOwner::Operator(op) = owner {
+            self.state.presence.connected(op);
+        }
+        let end = match self.drive(&mut sink, &mut stream, &mut sub, since).await {
+            Ok(()) => "client_closed",
+            Err(e) => e.label(),
+        };
+        self.state.hub.unsubscribe(owner, sub.id);
+        if let StreamOwner::Operator(op) = owner {
+            self.state.presence.disconnected(op);
+        }
+        let _ = sink
+            .send(Message::Close(Some(CloseFrame {
+                code: 1000,
+                reason: "".into(),
+            })))
+            .await;
+        let (role, subject) = match owner {
+            StreamOwner::Operator(o) => ("operator", o.0),
+            StreamOwner::Visitor(v) => ("visitor", v.0),
+        };
+        tracing::info!(
+            target: "frontdesk::ws",
+            role,
+            subject = %subject,
+            ms = started.elapsed().as_millis() as u64,
+            events_sent = self.events_sent,
+            frames_received = self.frames_received,
+            end,
+            "socket session"
+        );
+    }
+
+    async fn drive(
+        &mut self,
+        sink: &mut Sink,
+        stream: &mut futures_util::stream::SplitStream<WebSocket>,
+        sub: &mut crate::hub::Subscription,
+        since: Option<i64>,
+    ) -> Result<(), End> {
+        match since {
+            Some(cursor) => {
+                self.last_sent = cursor;
+                self.catch_up(sink).await?;
+            }
+            None => self.last_sent = self.state.store.head(),
+        }
+        sink.send(frame_text(&ServerFrame::Ready {
+            position: self.last_sent,
+        }))
+        .await
+        .map_err(|_| End::SocketError)?;
+
+        let interval = Duration::from_secs(self.state.config.ping_interval_secs.max(1));
+        let mut ticker = tokio::time::interval(interval);
+        ticker.tick().await;
+        let mut last_inbound = Instant::now();
+        let mut shutdown = self.state.shutdown.clone();
+        loop {
+            tokio::select! {
+                event = sub.events.recv() => {
+                    let Some(event) = event else { return Err(End::Bye("hub closed")) };
+                    if event.seq > self.last_sent {
+                        self.send_event(sink, event.seq, &event.payload).await?;
+                    }
+                }
+                _ = sub.signals.wake.notified() => {
+                    let bye = sub.signals.bye.lock().unwrap_or_else(|p| p.into_inner()).take();
+                    if let Some(Bye { code, message }) = bye {
+                        let _ = sink.send(frame_text(&ServerFrame::Bye { code: code.into(), message })).await;
+                        return Err(End::Bye(code));
+                    }
+                    if sub.signals.lagged.swap(false, Ordering::AcqRel) {
+                        // The queue overflowed: what it dropped is in the database.
+                        tracing::info!(target: "frontdesk::ws", after = self.last_sent, "connection lagged; catching up from storage");
+                        self.catch_up(sink).await?;
+                    }
+                }
+                inbound = stream.next() => {
+                    last_inbound = Instant::now();
+                    match inbound {
+                        None | Some(Err(_)) => return Err(End::ClientClosed),
+                        Some(Ok(Message::Close(_))) => return Ok(()),
+                        Some(Ok(Message::Text(text))) => {
+                            self.frames_received += 1;
+                            let reply = self.handle_frame(text.as_str()).await;
+                            if let Some(reply) = reply {
+                                sink.send(frame_text(&reply)).await.map_err(|_| End::SocketError)?;
+                            }
+                        }
+                        Some(Ok(Message::Binary(_))) => {
+                            self.frames_received += 1;
+                            let reply = error_frame("unsupported_frame", "Send JSON text frames.", None);
+                            sink.send(frame_text(&reply)).await.map_err(|_| End::SocketError)?;
+                        }
+                        Some(Ok(_)) => {} // ping/pong: the socket layer answers pings
+                    }
+                }
+                _ = ticker.tick() => {
+                    if now_ms() >= self.who.expires_at() {
+                        let bye = ServerFrame::Bye { code: "token_expired".into(), message: "Your session expired. Sign in again.".into() };
+                        let _ = sink.send(frame_text(&bye)).await;
+                        return Err(End::Bye("token_expired"));
+                    }
+                    if last_inbound.elapsed() > interval * 3 {
+                        return Err(End::Timeout);
+                    }
+                    sink.send(Message::Ping(Default::default())).await.map_err(|_| End::SocketError)?;
+                }
+                _ = shutdown.changed() => {
+                    let bye = ServerFrame::Bye { code: "server_shutdown".into(), message: "The server is restarting; reconnect shortly.".into() };
+                    let _ = sink.send(frame_text(&bye)).await;
+                    return Err(End::Bye("server_shutdown"));
+                }
+            }
+        }
+    }
+
+    async fn handle_frame(&mut self, text: &str) -> Option<ServerFrame> {
+        if text.len() > MAX_FRAME_BYTES {
+            return Some(error_frame(
+                "frame_too_large",
+                &format!("Frames are limited to {MAX_FRAME_BYTES} bytes."),
+                None,
+            ));
+        }
+        let frame: ClientFrame = match serde_json::from_str(text) {
+            Ok(f) => f,
+            Err(e) => {
+                return Some(error_frame(
+                    "invalid_frame",
+                    &format!("Not a valid frame: {e}"),
+                    None,
+                ))
+            }
+        };
+        match frame {
+            ClientFrame::Ping => Some(ServerFrame::Pong),
+            ClientFrame::SetPresence { online } => match &self.who {
+                Who::Operator(me) => {
+                    self.state.presence.set_choice(me.id, online);
+                    None
+                }
+                Who::Visitor(_) => Some(error_frame(
+                    "operators_only",
+                    "Only operators have presence.",
+                    None,
+                )),
+            },
+            ClientFrame::Send {
+                conversation_id,
+                message_id,
+                body,
+            } => {
+                let result = match &self.who {
+                    Who::Operator(me) => {
+                        send_operator_message(&self.state, me, conversation_id, message_id, body)
+                            .await
+                    }
+                    Who::Visitor(me) => {
+                        send_visitor_message(
+                            &self.state,
+                            me,
+                            Some(conversation_id),
+                            message_id,
+                            body,
+                        )
+                        .await
+                    }
+                };
+                Some(match result {
+                    Ok(posted) => ServerFrame::Ack {
+                        message_id: posted.message.id,
+                        conversation_id: posted.message.conversation_id,
+                    },
+                    Err(e) => error_frame(e.code, &e.message, Some(message_id)),
+                })
+            }
+        }
+    }
+}
+
+fn error_frame(code: &str, message: &str, message_id: Option<uuid::Uuid>) -> ServerFrame {
+    ServerFrame::Error {
+        code: code.into(),
+        message: message.into(),
+        message_id,
+    }
+}

@@ -1,0 +1,256 @@
+//! The operator's inbox: folders, one conversation, messages, assign / reassign / close.
+//! Visibility (S10) is decided by `frontdesk_core`: a conversation an operator may not see
+//! answers 404, exactly like one that does not exist.
+
+use crate::auth::OperatorSession;
+use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery};
+use crate::{now_ms, AppState};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use frontdesk_core::{can_see, Actor, Command, ConversationId, MessageId, OperatorId, Viewer};
+use frontdesk_protocol::*;
+use frontdesk_store::{ConversationRecord, FolderQuery, NewMessage, PostedMessage, StoreError};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+/// Checks a message body: not blank, at most [`MAX_MESSAGE_CHARS`].
+pub fn check_body(body: &str) -> Result<(), ApiError> {
+    if body.trim().is_empty() {
+        return Err(ApiError::unprocessable(
+            "empty_message",
+            "The message is empty.",
+        ));
+    }
+    let n = body.chars().count();
+    if n > MAX_MESSAGE_CHARS {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "message_too_long",
+            format!("The message has {n} characters; the limit is {MAX_MESSAGE_CHARS}. Split it into several messages."),
+        ));
+    }
+    Ok(())
+}
+
+fn not_found_as_conversation(e: StoreError) -> ApiError {
+    match e {
+        StoreError::NotFound => ApiError::conversation_not_found(),
+        other => other.into(),
+    }
+}
+
+/// The conversation if `op` may see it; 404 otherwise.
+async fn visible(
+    state: &AppState,
+    op: OperatorId,
+    id: Uuid,
+) -> Result<ConversationRecord, ApiError> {
+    let c = state
+        .store
+        .conversation(ConversationId(id))
+        .await
+        .map_err(not_found_as_conversation)?;
+    if !can_see(Viewer::Operator(op), c.visitor_id, &c.state) {
+        return Err(ApiError::conversation_not_found());
+    }
+    Ok(c)
+}
+
+/// Adds an operator's message; shared by REST and the realtime connection.
+pub async fn send_operator_message(
+    state: &AppState,
+    me: &OperatorSession,
+    conversation: Uuid,
+    message_id: Uuid,
+    body: String,
+) -> Result<PostedMessage, ApiError> {
+    check_body(&body)?;
+    let message = NewMessage {
+        id: MessageId(message_id),
+        author: AuthorKind::Operator,
+        author_id: Some(me.id.0),
+        author_name: me.display_name.clone(),
+        body,
+    };
+    let posted = state
+        .store
+        .post_message(
+            ConversationId(conversation),
+            Actor::Operator(me.id),
+            message,
+            now_ms(),
+        )
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(m) => ApiError::conflict("message_id_taken", m),
+            other => not_found_as_conversation(other),
+        })?;
+    Ok(posted)
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// `unassigned`, `mine` or `closed`.
+    pub folder: Folder,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Page size, 1–200 (default 50).
+    pub limit: Option<u32>,
+}
+
+/// A page of one inbox folder (S8–S10, S14).
+#[utoipa::path(get, path = "/api/conversations", tag = "conversations", security(("bearer" = [])), params(ListQuery),
+    responses((status = 200, body = ConversationPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    me: OperatorSession,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> Result<Json<ConversationPage>, ApiError> {
+    let cursor = match q.cursor.as_deref() {
+        None | Some("") => None,
+        Some(c) => Some(c.parse::<i64>().map_err(|_| {
+            ApiError::bad_request(
+                "invalid_cursor",
+                "This cursor is not valid; start again without one.",
+            )
+        })?),
+    };
+    let folder = match q.folder {
+        Folder::Unassigned => FolderQuery::Unassigned,
+        Folder::Mine => FolderQuery::AssignedTo(me.id),
+        Folder::Closed => FolderQuery::Closed,
+    };
+    let page = state
+        .store
+        .folder(folder, cursor, q.limit.unwrap_or(50))
+        .await?;
+    let conversations = page
+        .conversations
+        .iter()
+        // The folder queries embody the rule; checking again costs nothing and keeps one authority.
+        .filter(|c| can_see(Viewer::Operator(me.id), c.visitor_id, &c.state))
+        .map(ConversationRecord::view)
+        .collect();
+    Ok(Json(ConversationPage {
+        conversations,
+        next_cursor: page.next_cursor.map(|c| c.to_string()),
+    }))
+}
+
+/// One conversation with all its messages.
+#[utoipa::path(get, path = "/api/conversations/{id}", tag = "conversations", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Conversation id")),
+    responses((status = 200, body = ConversationDetail), (status = 404, body = ErrorBody)))]
+pub async fn detail(
+    State(state): State<AppState>,
+    me: OperatorSession,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Json<ConversationDetail>, ApiError> {
+    let c = visible(&state, me.id, id).await?;
+    let messages = state.store.messages(c.id).await?;
+    Ok(Json(ConversationDetail {
+        conversation: c.view(),
+        messages,
+    }))
+}
+
+/// Send a message to the visitor. Answered after it is committed; the same `message_id`
+/// sent again returns the stored message (200 instead of 201) and stores nothing new.
+#[utoipa::path(post, path = "/api/conversations/{id}/messages", tag = "conversations", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Conversation id")), request_body = SendMessageRequest,
+    responses((status = 201, body = MessageView), (status = 200, body = MessageView, description = "Already stored"),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn send(
+    State(state): State<AppState>,
+    me: OperatorSession,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(req): ApiJson<SendMessageRequest>,
+) -> Result<(StatusCode, Json<MessageView>), ApiError> {
+    let posted = send_operator_message(&state, &me, id, req.message_id, req.body).await?;
+    let status = if posted.duplicate {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((status, Json(posted.message)))
+}
+
+/// Assign to me (S9, B3): one conditional write; under concurrency exactly one operator wins,
+/// the others get 409 `already_assigned`.
+#[utoipa::path(post, path = "/api/conversations/{id}/assign", tag = "conversations", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Conversation id")),
+    responses((status = 200, body = ConversationView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn assign(
+    State(state): State<AppState>,
+    me: OperatorSession,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Json<ConversationView>, ApiError> {
+    let command = Command::Assign {
+        operator: me.id,
+        operator_name: me.display_name.clone(),
+    };
+    let c = state
+        .store
+        .apply(ConversationId(id), command, now_ms())
+        .await
+        .map_err(not_found_as_conversation)?;
+    Ok(Json(c.view()))
+}
+
+/// Reassign my conversation to another operator who is online (S11).
+#[utoipa::path(post, path = "/api/conversations/{id}/reassign", tag = "conversations", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Conversation id")), request_body = ReassignRequest,
+    responses((status = 200, body = ConversationView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn reassign(
+    State(state): State<AppState>,
+    me: OperatorSession,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(req): ApiJson<ReassignRequest>,
+) -> Result<Json<ConversationView>, ApiError> {
+    let to = OperatorId(req.operator_id);
+    let target = match state.store.operator(to).await {
+        Ok(t) if !t.disabled => t,
+        Ok(_) | Err(StoreError::NotFound) => {
+            return Err(ApiError::not_found(
+                "operator_not_found",
+                "No such operator.",
+            ))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let command = Command::Reassign {
+        by: me.id,
+        to,
+        to_name: target.display_name,
+        to_online: state.presence.is_online(to),
+    };
+    let c = state
+        .store
+        .apply(ConversationId(id), command, now_ms())
+        .await
+        .map_err(not_found_as_conversation)?;
+    Ok(Json(c.view()))
+}
+
+/// Close the conversation (S14). Closed is final.
+#[utoipa::path(post, path = "/api/conversations/{id}/close", tag = "conversations", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Conversation id")),
+    responses((status = 200, body = ConversationView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn close(
+    State(state): State<AppState>,
+    me: OperatorSession,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Json<ConversationView>, ApiError> {
+    let command = Command::Close {
+        by: Actor::Operator(me.id),
+    };
+    let c = state
+        .store
+        .apply(ConversationId(id), command, now_ms())
+        .await
+        .map_err(not_found_as_conversation)?;
+    Ok(Json(c.view()))
+}

@@ -1,0 +1,71 @@
+//! REST handlers, registered together with their OpenAPI operations so the document at
+//! `/api/openapi.json` is generated from the same code that routes (it cannot drift).
+
+pub mod accounts;
+pub mod conversations;
+pub mod meta;
+pub mod visitors;
+
+use crate::AppState;
+use frontdesk_protocol::ErrorBody;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Frontdesk API", description = "Live chat for sales teams: operators, visitors, conversations, realtime stream."),
+    modifiers(&BearerAuth),
+    components(schemas(ErrorBody, frontdesk_protocol::EventBody))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("opaque")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// Every REST route with its documentation.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(meta::healthz))
+        .routes(routes!(meta::openapi_json))
+        .routes(routes!(accounts::login))
+        .routes(routes!(accounts::logout))
+        .routes(routes!(accounts::me))
+        .routes(routes!(accounts::set_presence))
+        .routes(routes!(accounts::change_password))
+        .routes(routes!(accounts::list_operators, accounts::create_operator))
+        .routes(routes!(accounts::disable_operator))
+        .routes(routes!(accounts::online_operators))
+        .routes(routes!(conversations::list))
+        .routes(routes!(conversations::detail))
+        .routes(routes!(conversations::send))
+        .routes(routes!(conversations::assign))
+        .routes(routes!(conversations::reassign))
+        .routes(routes!(conversations::close))
+        .routes(routes!(crate::realtime::operator_stream))
+        .routes(routes!(visitors::create_session))
+        .routes(routes!(visitors::request_live_chat))
+        .routes(routes!(visitors::conversation))
+        .routes(routes!(visitors::send))
+        .routes(routes!(crate::realtime::visitor_stream))
+}
+
+/// The OpenAPI document, built once.
+pub fn openapi() -> &'static utoipa::openapi::OpenApi {
+    static DOC: std::sync::OnceLock<utoipa::openapi::OpenApi> = std::sync::OnceLock::new();
+    DOC.get_or_init(|| router().split_for_parts().1)
+}

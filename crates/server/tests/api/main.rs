@@ -1,0 +1,10 @@
+//! End-to-end tests: each starts the real `frontdesk-server` binary on `127.0.0.1:0` with a
+//! fresh SQLite directory and drives it over real HTTP and WebSockets.
+
+mod access;
+mod bad_input;
+mod concurrency;
+mod durability;
+mod lifecycle;
+mod resume;
+mod support;

@@ -38,6 +38,9 @@ async fn raw(
     (status, v, ct)
 }
 
+/// method, path, token, content type, body, expected status, expected code
+type Case<'a> = (&'a str, String, Option<&'a str>, Option<&'a str>, Vec<u8>, StatusCode, &'a str);
+
 fn is_error_shape(v: &Value) -> bool {
     v.as_object()
         .is_some_and(|o| o.len() == 2 && o["code"].is_string() && o["message"].is_string())
@@ -68,7 +71,7 @@ async fn malformed_bodies_wrong_types_oversized_and_unknown_ids_are_4xx_json() {
         uuid::Uuid::now_v7(),
         "a".repeat(70 * 1024)
     );
-    let cases: Vec<(&str, String, Option<&str>, Option<&str>, Vec<u8>, StatusCode, &str)> = vec![
+    let cases: Vec<Case> = vec![
         ("POST", "/api/auth/login".into(), None, json_ct, b"{not json".to_vec(), StatusCode::BAD_REQUEST, "invalid_json"),
         ("POST", "/api/auth/login".into(), None, json_ct, br#"{"email": 5, "password": []}"#.to_vec(), StatusCode::UNPROCESSABLE_ENTITY, "invalid_body"),
         ("POST", "/api/auth/login".into(), None, None, br#"{"email":"a","password":"b"}"#.to_vec(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),

@@ -1,0 +1,19 @@
+# One entry point for people and CI.
+#   make run   — build and start Frontdesk (server on its embedded SQLite in ./data)
+#   make test  — everything CI checks: formatting, lints, all tests
+#   make bench — the load benchmark (see docs/performance.md)
+
+CARGO ?= cargo
+
+.PHONY: run test bench
+
+run:
+	$(CARGO) run --release -p frontdesk-server -- --data data
+
+test:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+	$(CARGO) test --workspace --locked
+
+bench:
+	bash bench/run.sh

@@ -4,13 +4,19 @@
 //! - [`conversation`]: the conversation lifecycle as a pure state machine, and what
 //!   each transition emits (messages, folder changes) to which audience.
 //! - [`visibility`]: who may see which conversation — the one place that decides it.
+//! - [`playbook`]: chatbot playbooks — the card graph, its validation and the engine.
+//! - [`templates`]: ready-made playbooks; [`i18n`]: bot-side texts in English and German.
 //!
 //! Time is passed in as unix milliseconds; nothing here reads a clock, a socket or a disk.
 
 pub mod conversation;
+pub mod i18n;
 pub mod ids;
+pub mod playbook;
+pub mod templates;
 pub mod visibility;
 
 pub use conversation::*;
+pub use i18n::Language;
 pub use ids::*;
 pub use visibility::*;

@@ -39,7 +39,15 @@ async fn raw(
 }
 
 /// method, path, token, content type, body, expected status, expected code
-type Case<'a> = (&'a str, String, Option<&'a str>, Option<&'a str>, Vec<u8>, StatusCode, &'a str);
+type Case<'a> = (
+    &'a str,
+    String,
+    Option<&'a str>,
+    Option<&'a str>,
+    Vec<u8>,
+    StatusCode,
+    &'a str,
+);
 
 fn is_error_shape(v: &Value) -> bool {
     v.as_object()

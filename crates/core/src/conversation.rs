@@ -139,13 +139,13 @@ pub enum SystemText {
 }
 
 impl SystemText {
-    /// English rendering of the fixed texts; `Online` and `OfflineMessage` are configured.
-    pub fn render_en(&self, online: &str, offline: &str) -> String {
+    /// The text in `lang`; `online` and `offline` are the livechat card's own messages.
+    pub fn render(&self, lang: crate::Language, online: &str, offline: &str) -> String {
         match self {
             SystemText::Online => online.to_owned(),
             SystemText::OfflineMessage => offline.to_owned(),
-            SystemText::OperatorJoined { name } => format!("{name} joined the chat"),
-            SystemText::Ended => "The chat has ended.".to_owned(),
+            SystemText::OperatorJoined { name } => lang.operator_joined(name),
+            SystemText::Ended => lang.chat_ended().to_owned(),
         }
     }
 }
@@ -368,13 +368,11 @@ pub fn apply(state: &ConversationState, command: &Command) -> Result<Outcome, Re
                 text: SystemText::Ended,
                 to: Audience::of_messages(state),
             }];
-            if *state != S::Bot {
-                // Closed conversations are everybody's (S14): those who did not see it get it whole.
-                effects.push(Effect::Upsert {
-                    to: Audience::operators(all),
-                    with_messages: true,
-                });
-            }
+            // Closed conversations are everybody's (S14): those who did not see it get it whole.
+            effects.push(Effect::Upsert {
+                to: Audience::operators(all),
+                with_messages: true,
+            });
             effects.push(Effect::Upsert {
                 to: Audience::visitor(),
                 with_messages: false,

@@ -134,6 +134,12 @@ pub struct ConversationView {
     pub wait_deadline: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Set when the playbook ended: qualified (true) or disqualified (false).
+    #[serde(default)]
+    pub qualified: Option<bool>,
+    /// The playbook the conversation runs, if any.
+    #[serde(default)]
+    pub playbook_id: Option<Uuid>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -141,6 +147,9 @@ pub struct ConversationView {
 pub enum AuthorKind {
     Visitor,
     Operator,
+    /// The playbook's bot.
+    Bot,
+    /// Frontdesk itself ("… joined the chat").
     System,
 }
 
@@ -168,6 +177,140 @@ pub struct ConversationDetail {
     pub conversation: ConversationView,
     /// Oldest first.
     pub messages: Vec<MessageView>,
+    /// What the playbook captured and created, and where the visitor came from.
+    pub details: ConversationDetails,
+}
+
+/// The Details panel (S12, S13, B7).
+#[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
+pub struct ConversationDetails {
+    /// The page where the chat started.
+    pub page_url: Option<String>,
+    pub referrer: Option<String>,
+    /// The page where the visitor converted (reached a qualified end or a follow-up).
+    pub converted_url: Option<String>,
+    pub language: Option<String>,
+    /// Captured fields: `name`, `email`, `phone`, `organization`, `custom.<key>`.
+    pub fields: Vec<FieldValue>,
+    /// Activities, leads and deals the playbook created (pending until a CRM takes them).
+    pub follow_ups: Vec<FollowUpView>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct FieldValue {
+    pub key: String,
+    pub value: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct FollowUpView {
+    pub id: Uuid,
+    /// `activity`, `lead` or `deal`.
+    pub kind: String,
+    pub title: String,
+    /// The captured fields when it was created.
+    pub fields: Vec<FieldValue>,
+    /// The page the visitor was on when it was created (B7).
+    pub page_url: Option<String>,
+    /// `pending` until pushed to a CRM.
+    pub status: String,
+    pub created_at: i64,
+}
+
+/// What the bot waits for: answer buttons or a text field.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Prompt {
+    Choice {
+        card_id: String,
+        text: String,
+        answers: Vec<String>,
+    },
+    Text {
+        card_id: String,
+        text: String,
+        field: String,
+        placeholder: String,
+    },
+}
+
+/// The visitor's view of their conversation.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct VisitorState {
+    pub conversation: ConversationView,
+    /// Oldest first.
+    pub messages: Vec<MessageView>,
+    /// The bot's open question, if it waits for an answer.
+    pub prompt: Option<Prompt>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
+pub struct StartRequest {
+    pub page_url: Option<String>,
+    pub referrer: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct AnswerRequest {
+    /// The card being answered (the prompt's `card_id`).
+    pub card_id: String,
+    /// For answer buttons: the index of the answer.
+    pub choice: Option<usize>,
+    /// For text questions.
+    pub text: Option<String>,
+    /// The page the visitor is on now.
+    pub page_url: Option<String>,
+}
+
+/// What the widget needs to look right before the visitor opens it.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct WidgetConfig {
+    pub playbook_id: Uuid,
+    pub language: String,
+    pub appearance: WidgetAppearance,
+    pub greeting: Option<WidgetGreeting>,
+    /// UI strings in the playbook's language.
+    pub texts: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct WidgetAppearance {
+    pub bot_name: String,
+    pub primary_color: String,
+    pub text_color: String,
+    pub icon: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct WidgetGreeting {
+    pub text: String,
+    pub delay_ms: u32,
+}
+
+/// A playbook as the admin API shows it. `definition` is the card graph (see
+/// `frontdesk_core::playbook::Playbook`).
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct PlaybookView {
+    pub id: Uuid,
+    pub version: i64,
+    pub active: bool,
+    /// Sites (`https://www.example.com`) where the widget may run, besides this server itself.
+    pub allowed_origins: Vec<String>,
+    #[schema(value_type = Object)]
+    pub definition: serde_json::Value,
+    pub updated_at: i64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct ValidationReport {
+    pub valid: bool,
+    pub errors: Vec<ValidationProblem>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct ValidationProblem {
+    pub card: Option<String>,
+    pub message: String,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
@@ -200,6 +343,11 @@ pub enum EventBody {
     ConversationRemoved { conversation_id: Uuid },
     /// A new message.
     Message { message: MessageView },
+    /// Visitors only: the bot's open question changed (`null`: nothing to answer).
+    BotPrompt {
+        conversation_id: Uuid,
+        prompt: Option<Prompt>,
+    },
 }
 
 /// Frames the server sends on a realtime connection.
@@ -229,6 +377,8 @@ pub enum ServerFrame {
     Bye { code: String, message: String },
     /// Answer to a client ping.
     Pong,
+    /// The other side is typing (not stored, no seq).
+    Typing { conversation_id: Uuid, name: String },
 }
 
 /// Frames a client sends on a realtime connection.
@@ -244,6 +394,10 @@ pub enum ClientFrame {
     /// Operators only: choose online or offline.
     SetPresence {
         online: bool,
+    },
+    /// I am typing in this conversation (forwarded to the other side, not stored).
+    Typing {
+        conversation_id: Uuid,
     },
     Ping,
 }

@@ -17,9 +17,11 @@ pub struct Config {
     /// Directory of the embedded SQLite database (created if missing).
     #[arg(long, default_value = "data")]
     pub data: PathBuf,
-    /// How long a visitor waits in Unassigned before the offline flow takes over (S3).
-    #[arg(long, default_value_t = 120)]
-    pub wait_time_secs: u64,
+    /// Overrides every livechat card's wait time (how long a visitor waits in Unassigned before
+    /// the offline flow takes over, S3). Without it the card decides; chats started without a
+    /// playbook wait 120 s.
+    #[arg(long)]
+    pub wait_time_secs: Option<u64>,
     /// How long an operator whose last connection dropped still counts as online (B4).
     #[arg(long, default_value_t = 15_000)]
     pub presence_grace_ms: u64,
@@ -35,6 +37,17 @@ pub struct Config {
     /// Email of the admin created on the first run.
     #[arg(long, default_value = "admin@frontdesk.local")]
     pub admin_email: String,
+    /// Visitor sessions and conversations one network address may open per minute (bursts of
+    /// the same size); 0 = unlimited.
+    #[arg(long, default_value_t = 30)]
+    pub visitor_rate_per_address: u32,
+    /// Messages and answers one visitor may send per minute (bursts of 20); 0 = unlimited.
+    #[arg(long, default_value_t = 60)]
+    pub visitor_message_rate: u32,
+    /// The address visitors' browsers reach this server at, for install snippets
+    /// (default: taken from each request's Host header).
+    #[arg(long)]
+    pub public_url: Option<String>,
     /// Seconds between server pings on realtime connections; a connection silent for three
     /// intervals is closed.
     #[arg(long, default_value_t = 15)]

@@ -12,6 +12,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
+/// How often storage is re-read for deadlines the timer may not know of.
+const RESCAN: Duration = Duration::from_secs(10);
+
 #[derive(Clone)]
 pub struct Deadlines {
     tx: mpsc::UnboundedSender<(Millis, ConversationId)>,
@@ -28,11 +31,13 @@ impl Deadlines {
             .map(|(id, at)| (at, id))
             .collect();
         tokio::spawn(async move {
+            let mut next_rescan = now_ms() + RESCAN.as_millis() as i64;
             loop {
                 let wait = match pending.first() {
                     Some((at, _)) => Duration::from_millis((at - now_ms()).max(0) as u64),
-                    None => Duration::from_secs(3600),
-                };
+                    None => RESCAN,
+                }
+                .min(RESCAN);
                 tokio::select! {
                     added = rx.recv() => match added {
                         Some(entry) => { pending.insert(entry); }
@@ -40,6 +45,14 @@ impl Deadlines {
                     },
                     _ = tokio::time::sleep(wait) => {
                         let now = now_ms();
+                        if now >= next_rescan {
+                            // A request cancelled between its commit and its `schedule` call
+                            // left a deadline only in storage: pick such deadlines up.
+                            next_rescan = now + RESCAN.as_millis() as i64;
+                            if let Ok(all) = store.pending_deadlines().await {
+                                pending.extend(all.into_iter().map(|(id, at)| (at, id)));
+                            }
+                        }
                         while let Some(&(at, id)) = pending.first() {
                             if at > now { break; }
                             pending.remove(&(at, id));

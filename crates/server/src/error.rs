@@ -88,6 +88,11 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound => ApiError::not_found("not_found", "Not found."),
             StoreError::Rejected(r) => r.into(),
             StoreError::Conflict(m) => ApiError::conflict("conflict", m),
+            StoreError::InvalidAnswer(m) => ApiError::unprocessable("invalid_answer", m),
+            StoreError::StaleCard => ApiError::conflict(
+                "stale_card",
+                "The bot is not waiting for this answer any more; reload the conversation.",
+            ),
             StoreError::Storage(detail) => {
                 tracing::error!(%detail, "storage error");
                 ApiError::new(

@@ -22,11 +22,19 @@ pub struct Bye {
     pub message: String,
 }
 
+/// What the hub hands a connection.
+pub enum Outbound {
+    /// A committed event of the client's stream.
+    Event(Arc<StoredEvent>),
+    /// An ephemeral frame (typing): not stored, no seq, dropped when the queue is full.
+    Frame(Arc<str>),
+}
+
 /// The hub's side of one connection.
 struct Handle {
     id: u64,
     token_hash: String,
-    events: mpsc::Sender<Arc<StoredEvent>>,
+    events: mpsc::Sender<Outbound>,
     signals: Arc<Signals>,
 }
 
@@ -41,7 +49,7 @@ pub struct Signals {
 /// What a connection task gets when it registers.
 pub struct Subscription {
     pub id: u64,
-    pub events: mpsc::Receiver<Arc<StoredEvent>>,
+    pub events: mpsc::Receiver<Outbound>,
     pub signals: Arc<Signals>,
 }
 
@@ -58,7 +66,11 @@ pub struct Hub {
 }
 
 fn deliver(handle: &Handle, event: &Arc<StoredEvent>) {
-    if handle.events.try_send(event.clone()).is_err() {
+    if handle
+        .events
+        .try_send(Outbound::Event(event.clone()))
+        .is_err()
+    {
         handle.signals.lagged.store(true, Ordering::Release);
         handle.signals.wake.notify_one();
     }
@@ -128,6 +140,18 @@ impl Hub {
         }
     }
 
+    /// Sends an ephemeral frame to every connection of `owner`.
+    pub fn send_frame(&self, owner: StreamOwner, frame: Arc<str>) {
+        let r = self.registry();
+        let handles = match owner {
+            StreamOwner::Operator(op) => r.operators.get(&op),
+            StreamOwner::Visitor(v) => r.visitors.get(&v),
+        };
+        for h in handles.into_iter().flatten() {
+            let _ = h.events.try_send(Outbound::Frame(frame.clone()));
+        }
+    }
+
     /// Ends every connection of `op` (account disabled), or only those of one token (logout).
     pub fn kick_operator(&self, op: OperatorId, token_hash: Option<&str>, bye: Bye) {
         let r = self.registry();
@@ -136,6 +160,21 @@ impl Hub {
                 *h.signals.bye.lock().unwrap_or_else(|p| p.into_inner()) = Some(bye.clone());
                 h.signals.wake.notify_one();
             }
+        }
+    }
+
+    /// Ends every connection of `op` except those of the token `keep`.
+    pub fn kick_other_sessions(&self, op: OperatorId, keep: &str, bye: Bye) {
+        let r = self.registry();
+        for h in r
+            .operators
+            .get(&op)
+            .into_iter()
+            .flatten()
+            .filter(|h| h.token_hash != keep)
+        {
+            *h.signals.bye.lock().unwrap_or_else(|p| p.into_inner()) = Some(bye.clone());
+            h.signals.wake.notify_one();
         }
     }
 

@@ -9,6 +9,7 @@
 //! - [`hub`]: fan-out of committed events to open connections.
 //! - [`realtime`]: the WebSocket session: resume from a cursor, live events, sends.
 //! - [`deadlines`]: the durable wait-time timer.
+//! - [`rate_limit`]: token buckets for the public visitor endpoints.
 //! - [`routes`]: REST handlers, one module per resource, registered with their OpenAPI docs.
 //!
 //! Entry points: [`start`] builds the state and router from a [`config::Config`];
@@ -20,6 +21,7 @@ pub mod deadlines;
 pub mod error;
 pub mod hub;
 pub mod presence;
+pub mod rate_limit;
 pub mod realtime;
 pub mod routes;
 
@@ -30,7 +32,7 @@ use axum::Router;
 use config::Config;
 use error::ApiError;
 use frontdesk_core::{Millis, OperatorId, Role};
-use frontdesk_store::{EventListener, OperatorRecord, SqliteStore, Store, SystemTexts};
+use frontdesk_store::{EventListener, OperatorRecord, SqliteStore, Store};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
@@ -53,6 +55,10 @@ pub struct Inner {
     pub presence: presence::Presence,
     pub deadlines: deadlines::Deadlines,
     pub config: Config,
+    /// Sessions and conversations opened per network address.
+    pub address_limiter: rate_limit::RateLimiter,
+    /// Messages and answers per visitor.
+    pub visitor_limiter: rate_limit::RateLimiter,
     /// Flips to `true` when the server shuts down; realtime sessions end on it.
     pub shutdown: watch::Receiver<bool>,
 }
@@ -86,16 +92,20 @@ pub async fn start(config: Config) -> anyhow::Result<Started> {
         let hub = hub.clone();
         Arc::new(move |events| hub.publish(events))
     };
-    let texts = SystemTexts::default();
     let data = config.data.clone();
-    let store: Arc<dyn Store> = Arc::new(
-        tokio::task::spawn_blocking(move || SqliteStore::open(&data, texts, listener)).await??,
-    );
+    let store: Arc<dyn Store> =
+        Arc::new(tokio::task::spawn_blocking(move || SqliteStore::open(&data, listener)).await??);
     let initial_admin = ensure_first_admin(store.as_ref(), &config).await?;
+    routes::widget::ensure_demo_playbook(store.as_ref()).await?;
     let deadlines = deadlines::Deadlines::start(store.clone()).await?;
     let (shutdown_tx, shutdown) = watch::channel(false);
     let state = AppState(Arc::new(Inner {
         presence: presence::Presence::new(Duration::from_millis(config.presence_grace_ms)),
+        address_limiter: rate_limit::RateLimiter::new(
+            config.visitor_rate_per_address,
+            config.visitor_rate_per_address,
+        ),
+        visitor_limiter: rate_limit::RateLimiter::new(config.visitor_message_rate, 20),
         store,
         hub,
         deadlines,
@@ -222,14 +232,17 @@ pub async fn serve(
         ..
     } = started;
     let hub = state.hub.clone();
-    axum::serve(listener, router)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            let _ = shutdown_tx.send(true);
-            hub.kick_all(hub::Bye {
-                code: "server_shutdown",
-                message: "The server is restarting; reconnect shortly.".into(),
-            });
-        })
-        .await
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        let _ = shutdown_tx.send(true);
+        hub.kick_all(hub::Bye {
+            code: "server_shutdown",
+            message: "The server is restarting; reconnect shortly.".into(),
+        });
+    })
+    .await
 }

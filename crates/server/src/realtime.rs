@@ -11,13 +11,13 @@
 
 use crate::auth::{OperatorSession, VisitorSession};
 use crate::error::{ApiError, ApiQuery};
-use crate::hub::Bye;
+use crate::hub::{Bye, Outbound};
 use crate::routes::{conversations::send_operator_message, visitors::send_visitor_message};
 use crate::{now_ms, AppState};
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use frontdesk_protocol::{ClientFrame, ErrorBody, ServerFrame, MAX_FRAME_BYTES};
 use frontdesk_store::{Replay, StreamOwner};
 use futures_util::stream::{SplitSink, StreamExt};
@@ -112,8 +112,26 @@ pub async fn visitor_stream(
     State(state): State<AppState>,
     StreamVisitor(me): StreamVisitor,
     ApiQuery(q): ApiQuery<StreamQuery>,
+    headers: axum::http::HeaderMap,
     Upgrade(ws): Upgrade,
 ) -> Response {
+    // Cross-site WebSocket hijacking: a browser page may only open the widget's stream from a
+    // site the visitor's playbook allows.
+    if let Ok(v) = state.store.visitor(me.id).await {
+        if let Some(pid) = v.playbook_id {
+            let allowed = match state.store.playbook(pid).await {
+                Ok(p) => crate::routes::visitors::origin_allowed(&headers, &p),
+                Err(_) => false,
+            };
+            if !allowed {
+                return ApiError::forbidden(
+                    "origin_not_allowed",
+                    "This website is not allowed to use this chat.",
+                )
+                .into_response();
+            }
+        }
+    }
     configure(ws).on_upgrade(move |socket| {
         let owner = StreamOwner::Visitor(me.id);
         Session::new(state, owner, Who::Visitor(me)).run(socket, q.since)
@@ -189,11 +207,23 @@ impl Session {
         }
     }
 
+    /// Sends one frame; a client that does not take it within the send timeout is gone (a
+    /// stalled reader must not keep an operator "online" or block pings and kicks).
+    async fn send_raw(&mut self, sink: &mut Sink, message: Message) -> Result<(), End> {
+        match tokio::time::timeout(self.send_timeout(), sink.send(message)).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => Err(End::SocketError),
+            Err(_) => Err(End::Timeout),
+        }
+    }
+
+    fn send_timeout(&self) -> Duration {
+        Duration::from_secs(self.state.config.ping_interval_secs.max(1) * 2)
+    }
+
     async fn send_event(&mut self, sink: &mut Sink, seq: i64, payload: &str) -> Result<(), End> {
         let text = format!(r#"{{"type":"event","seq":{seq},"event":{payload}}}"#);
-        sink.send(Message::Text(text.into()))
-            .await
-            .map_err(|_| End::SocketError)?;
+        self.send_raw(sink, Message::Text(text.into())).await?;
         self.last_sent = seq;
         self.events_sent += 1;
         Ok(())
@@ -244,15 +274,29 @@ impl Session {
             .state
             .hub
             .subscribe(owner, self.who.token_hash().to_owned());
-        if let StreamOwner::Operator(op) = owner {
-            self.state.presence.connected(op);
+        // A logout or disable between the token check and this subscription kicked nobody:
+        // check again now that a kick would reach this connection.
+        let alive = session_alive(&self.state, self.who.token_hash()).await;
+        if alive {
+            if let StreamOwner::Operator(op) = owner {
+                self.state.presence.connected(op);
+            }
         }
-        let end = match self.drive(&mut sink, &mut stream, &mut sub, since).await {
-            Ok(()) => "client_closed",
-            Err(e) => e.label(),
+        let end = if !alive {
+            let bye = ServerFrame::Bye {
+                code: "invalid_token".into(),
+                message: "This session has ended. Sign in again.".into(),
+            };
+            let _ = sink.send(frame_text(&bye)).await;
+            "invalid_token"
+        } else {
+            match self.drive(&mut sink, &mut stream, &mut sub, since).await {
+                Ok(()) => "client_closed",
+                Err(e) => e.label(),
+            }
         };
         self.state.hub.unsubscribe(owner, sub.id);
-        if let StreamOwner::Operator(op) = owner {
+        if let (true, StreamOwner::Operator(op)) = (alive, owner) {
             self.state.presence.disconnected(op);
         }
         let _ = sink
@@ -291,11 +335,13 @@ impl Session {
             }
             None => self.last_sent = self.state.store.head(),
         }
-        sink.send(frame_text(&ServerFrame::Ready {
-            position: self.last_sent,
-        }))
-        .await
-        .map_err(|_| End::SocketError)?;
+        self.send_raw(
+            sink,
+            frame_text(&ServerFrame::Ready {
+                position: self.last_sent,
+            }),
+        )
+        .await?;
 
         let interval = Duration::from_secs(self.state.config.ping_interval_secs.max(1));
         let mut ticker = tokio::time::interval(interval);
@@ -304,12 +350,15 @@ impl Session {
         let mut shutdown = self.state.shutdown.clone();
         loop {
             tokio::select! {
-                event = sub.events.recv() => {
-                    let Some(event) = event else { return Err(End::Bye("hub closed")) };
-                    if event.seq > self.last_sent {
-                        self.send_event(sink, event.seq, &event.payload).await?;
+                out = sub.events.recv() => match out {
+                    None => return Err(End::Bye("hub closed")),
+                    Some(Outbound::Event(event)) => {
+                        if event.seq > self.last_sent {
+                            self.send_event(sink, event.seq, &event.payload).await?;
+                        }
                     }
-                }
+                    Some(Outbound::Frame(text)) => self.send_raw(sink, Message::Text(text.as_ref().into())).await?,
+                },
                 _ = sub.signals.wake.notified() => {
                     let bye = sub.signals.bye.lock().unwrap_or_else(|p| p.into_inner()).take();
                     if let Some(Bye { code, message }) = bye {
@@ -331,13 +380,13 @@ impl Session {
                             self.frames_received += 1;
                             let reply = self.handle_frame(text.as_str()).await;
                             if let Some(reply) = reply {
-                                sink.send(frame_text(&reply)).await.map_err(|_| End::SocketError)?;
+                                self.send_raw(sink, frame_text(&reply)).await?;
                             }
                         }
                         Some(Ok(Message::Binary(_))) => {
                             self.frames_received += 1;
                             let reply = error_frame("unsupported_frame", "Send JSON text frames.", None);
-                            sink.send(frame_text(&reply)).await.map_err(|_| End::SocketError)?;
+                            self.send_raw(sink, frame_text(&reply)).await?;
                         }
                         Some(Ok(_)) => {} // ping/pong: the socket layer answers pings
                     }
@@ -351,7 +400,13 @@ impl Session {
                     if last_inbound.elapsed() > interval * 3 {
                         return Err(End::Timeout);
                     }
-                    sink.send(Message::Ping(Default::default())).await.map_err(|_| End::SocketError)?;
+                    if let Who::Operator(me) = &self.who {
+                        // Logout or a disabled account between two ticks ends the session here too.
+                        if !session_alive(&self.state, &me.token_hash).await {
+                            return Err(End::Bye("invalid_token"));
+                        }
+                    }
+                    self.send_raw(sink, Message::Ping(Default::default())).await?;
                 }
                 _ = shutdown.changed() => {
                     let bye = ServerFrame::Bye { code: "server_shutdown".into(), message: "The server is restarting; reconnect shortly.".into() };
@@ -393,6 +448,7 @@ impl Session {
                     None,
                 )),
             },
+            ClientFrame::Typing { conversation_id } => self.typing(conversation_id).await,
             ClientFrame::Send {
                 conversation_id,
                 message_id,
@@ -424,6 +480,60 @@ impl Session {
             }
         }
     }
+}
+
+/// Whether the session behind `token_hash` still exists and has not expired.
+async fn session_alive(state: &AppState, token_hash: &str) -> bool {
+    match state.store.session(token_hash).await {
+        Ok(Some(s)) => s.expires_at > now_ms(),
+        Ok(None) => false,
+        // A storage hiccup is not a reason to drop a working connection.
+        Err(_) => true,
+    }
+}
+
+impl Session {
+    /// Forwards "is typing" to the other side of a live conversation (not stored).
+    async fn typing(&self, conversation_id: uuid::Uuid) -> Option<ServerFrame> {
+        let not_found = || {
+            Some(error_frame(
+                "conversation_not_found",
+                "No such conversation, or it is not yours.",
+                None,
+            ))
+        };
+        let Ok(c) = self
+            .state
+            .store
+            .conversation(frontdesk_core::ConversationId(conversation_id))
+            .await
+        else {
+            return not_found();
+        };
+        let Some(assignee) = c.state.assignee() else {
+            return None; // nobody on the other side yet
+        };
+        let (to, name) = match &self.who {
+            Who::Operator(me) if me.id == assignee => {
+                (StreamOwner::Visitor(c.visitor_id), me.display_name.clone())
+            }
+            Who::Visitor(me) if me.id == c.visitor_id => (
+                StreamOwner::Operator(assignee),
+                c.visitor_name.clone().unwrap_or_else(|| "Visitor".into()),
+            ),
+            _ => return not_found(),
+        };
+        let frame = frame_json(&ServerFrame::Typing {
+            conversation_id,
+            name,
+        });
+        self.state.hub.send_frame(to, frame.into());
+        None
+    }
+}
+
+fn frame_json(frame: &ServerFrame) -> String {
+    serde_json::to_string(frame).unwrap_or_default()
 }
 
 fn error_frame(code: &str, message: &str, message_id: Option<uuid::Uuid>) -> ServerFrame {

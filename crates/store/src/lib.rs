@@ -37,6 +37,12 @@ pub enum StoreError {
     /// The database failed; the operation did not happen.
     #[error("storage error: {0}")]
     Storage(String),
+    /// The visitor's answer is not valid; the message says why, in the playbook's language.
+    #[error("{0}")]
+    InvalidAnswer(String),
+    /// The answer is for a card the bot is no longer waiting at.
+    #[error("the bot is not waiting for an answer to this card")]
+    StaleCard,
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -78,6 +84,12 @@ pub struct ConversationRecord {
     pub display_name: String,
     pub created_at: Millis,
     pub updated_at: Millis,
+    /// The playbook and version the conversation runs, if any.
+    pub playbook: Option<(uuid::Uuid, i64)>,
+    /// The card the bot waits at, or the livechat card it handed over at.
+    pub bot_card: Option<String>,
+    pub qualified: Option<bool>,
+    pub language: frontdesk_core::Language,
 }
 
 impl ConversationRecord {
@@ -95,8 +107,38 @@ impl ConversationRecord {
             },
             created_at: self.created_at,
             updated_at: self.updated_at,
+            qualified: self.qualified,
+            playbook_id: self.playbook.map(|p| p.0),
         }
     }
+}
+
+/// A playbook's current version.
+#[derive(Clone, Debug)]
+pub struct PlaybookRecord {
+    pub id: uuid::Uuid,
+    pub version: i64,
+    pub active: bool,
+    pub allowed_origins: Vec<String>,
+    pub definition: frontdesk_core::playbook::Playbook,
+    pub updated_at: Millis,
+}
+
+/// A visitor as stored.
+#[derive(Clone, Debug)]
+pub struct VisitorRecord {
+    pub id: VisitorId,
+    pub name: Option<String>,
+    pub playbook_id: Option<uuid::Uuid>,
+    pub language: Option<String>,
+}
+
+/// The presence facts a bot step needs if it reaches a livechat card (S4).
+#[derive(Clone, Copy, Debug)]
+pub struct Handoff {
+    pub anyone_online: bool,
+    /// Overrides the livechat card's wait time (server flag), in ms.
+    pub wait_override_ms: Option<Millis>,
 }
 
 /// One event of the realtime stream, as committed.
@@ -144,24 +186,8 @@ pub enum Replay {
 /// Called by the store after each commit with the events it committed, in `seq` order.
 pub type EventListener = Arc<dyn Fn(&[Arc<StoredEvent>]) + Send + Sync>;
 
-/// Texts the system writes into conversations, until playbooks carry their own.
-#[derive(Clone, Debug)]
-pub struct SystemTexts {
-    pub bot_name: String,
-    pub online_message: String,
-    pub offline_message: String,
-}
-
-impl Default for SystemTexts {
-    fn default() -> Self {
-        SystemTexts {
-            bot_name: "Frontdesk Bot".into(),
-            online_message: "Thanks! An operator will be with you shortly.".into(),
-            offline_message: "Sorry, nobody is available right now. Leave your details and we will get back to you."
-                .into(),
-        }
-    }
-}
+/// The bot's name in conversations without a playbook.
+pub const DEFAULT_BOT_NAME: &str = "Frontdesk Bot";
 
 /// A message someone asks to add.
 #[derive(Clone, Debug)]
@@ -218,12 +244,43 @@ pub trait Store: Send + Sync + 'static {
     /// The session of a token hash, if it exists and its account is not disabled.
     async fn session(&self, token_hash: &str) -> StoreResult<Option<SessionRecord>>;
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
-    async fn create_visitor(
+    /// Ends every session of `operator` except the one with `keep` (after a password change).
+    async fn delete_other_sessions(&self, operator: OperatorId, keep: &str) -> StoreResult<()>;
+    async fn create_visitor(&self, visitor: VisitorRecord, now: Millis) -> StoreResult<()>;
+    async fn visitor(&self, id: VisitorId) -> StoreResult<VisitorRecord>;
+
+    // Playbooks.
+    async fn create_playbook(
         &self,
-        id: VisitorId,
-        name: Option<String>,
+        id: uuid::Uuid,
+        definition: frontdesk_core::playbook::Playbook,
+        active: bool,
         now: Millis,
-    ) -> StoreResult<()>;
+    ) -> StoreResult<PlaybookRecord>;
+    /// Saves a new version; running conversations keep theirs.
+    async fn update_playbook(
+        &self,
+        id: uuid::Uuid,
+        definition: frontdesk_core::playbook::Playbook,
+        now: Millis,
+    ) -> StoreResult<PlaybookRecord>;
+    async fn set_playbook_active(
+        &self,
+        id: uuid::Uuid,
+        active: bool,
+        now: Millis,
+    ) -> StoreResult<PlaybookRecord>;
+    async fn set_playbook_origins(
+        &self,
+        id: uuid::Uuid,
+        origins: Vec<String>,
+        now: Millis,
+    ) -> StoreResult<PlaybookRecord>;
+    async fn playbook(&self, id: uuid::Uuid) -> StoreResult<PlaybookRecord>;
+    async fn list_playbooks(&self) -> StoreResult<Vec<PlaybookRecord>>;
+    /// A small key/value table for server settings (e.g. the demo playbook's id).
+    async fn meta(&self, key: &str) -> StoreResult<Option<String>>;
+    async fn set_meta(&self, key: &str, value: String) -> StoreResult<()>;
 
     // Conversations.
     /// The visitor reached the livechat card: their open conversation (created if none) gets
@@ -235,6 +292,35 @@ pub trait Store: Send + Sync + 'static {
         wait_ms: Millis,
         anyone_online: bool,
     ) -> StoreResult<ConversationRecord>;
+    /// Starts the visitor's playbook (their open conversation is returned if they have one).
+    async fn start_playbook(
+        &self,
+        visitor: VisitorId,
+        page_url: Option<String>,
+        referrer: Option<String>,
+        handoff: Handoff,
+        now: Millis,
+    ) -> StoreResult<ConversationRecord>;
+    /// The visitor answers the card the bot waits at; the bot runs on.
+    async fn answer(
+        &self,
+        conversation: ConversationId,
+        card_id: String,
+        input: frontdesk_core::playbook::Input,
+        page_url: Option<String>,
+        handoff: Handoff,
+        now: Millis,
+    ) -> StoreResult<ConversationRecord>;
+    /// The bot's open question in this conversation, if any.
+    async fn prompt(
+        &self,
+        conversation: &ConversationRecord,
+    ) -> StoreResult<Option<frontdesk_protocol::Prompt>>;
+    /// Captured fields, follow-ups and page context.
+    async fn details(
+        &self,
+        conversation: ConversationId,
+    ) -> StoreResult<frontdesk_protocol::ConversationDetails>;
     /// Apply a lifecycle command (everything but messages) in one transaction.
     async fn apply(
         &self,

@@ -183,6 +183,19 @@ pub async fn change_password(
     }
     let hash = auth::hash_password(req.new_password).await?;
     state.store.set_password_hash(me.id, hash).await?;
+    // Whoever knew the old password is signed out everywhere else.
+    state
+        .store
+        .delete_other_sessions(me.id, &me.token_hash)
+        .await?;
+    state.hub.kick_other_sessions(
+        me.id,
+        &me.token_hash,
+        Bye {
+            code: "password_changed",
+            message: "Your password was changed. Sign in again.".into(),
+        },
+    );
     Ok(StatusCode::NO_CONTENT)
 }
 

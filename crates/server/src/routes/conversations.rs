@@ -151,9 +151,11 @@ pub async fn detail(
 ) -> Result<Json<ConversationDetail>, ApiError> {
     let c = visible(&state, me.id, id).await?;
     let messages = state.store.messages(c.id).await?;
+    let details = state.store.details(c.id).await?;
     Ok(Json(ConversationDetail {
         conversation: c.view(),
         messages,
+        details,
     }))
 }
 

@@ -4,7 +4,9 @@
 pub mod accounts;
 pub mod conversations;
 pub mod meta;
+pub mod playbooks;
 pub mod visitors;
+pub mod widget;
 
 use crate::AppState;
 use frontdesk_protocol::ErrorBody;
@@ -57,11 +59,41 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(conversations::reassign))
         .routes(routes!(conversations::close))
         .routes(routes!(crate::realtime::operator_stream))
+        .routes(routes!(playbooks::templates))
+        .routes(routes!(playbooks::list, playbooks::create))
+        .routes(routes!(playbooks::validate))
+        .routes(routes!(playbooks::get, playbooks::update))
+        .routes(routes!(playbooks::activate))
+        .routes(routes!(playbooks::deactivate))
+        .routes(routes!(playbooks::set_origins))
+        .routes(routes!(playbooks::snippet))
+        .routes(routes!(widget::widget_js))
+        .routes(routes!(widget::demo))
+        .routes(routes!(widget::demo_pricing))
+        .merge(visitor_router())
+}
+
+/// The public visitor endpoints: callable from any website (CORS), bearer tokens only, no
+/// cookies — so a foreign page gains nothing it could not do with its own token.
+fn visitor_router() -> OpenApiRouter<AppState> {
+    let cors = tower_http::cors::CorsLayer::new()
+        .allow_origin(tower_http::cors::Any)
+        .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
+        .allow_headers([
+            axum::http::header::AUTHORIZATION,
+            axum::http::header::CONTENT_TYPE,
+        ])
+        .max_age(std::time::Duration::from_secs(3600));
+    OpenApiRouter::new()
+        .routes(routes!(widget::config))
         .routes(routes!(visitors::create_session))
+        .routes(routes!(visitors::start))
+        .routes(routes!(visitors::answer))
         .routes(routes!(visitors::request_live_chat))
         .routes(routes!(visitors::conversation))
         .routes(routes!(visitors::send))
         .routes(routes!(crate::realtime::visitor_stream))
+        .layer(cors)
 }
 
 /// The OpenAPI document, built once.

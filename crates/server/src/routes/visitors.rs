@@ -1,34 +1,147 @@
-//! The visitor's side: a session token, asking for a person, the conversation, messages.
-//! Until the playbook engine drives it, "ask for live chat" is a direct call.
+//! The visitor's side: a session token, the playbook conversation (start, answer), asking for
+//! a person directly, messages. Public endpoints: rate-limited per address and per visitor.
 
 use super::accounts::check_text;
 use super::conversations::check_body;
 use crate::auth::{self, VisitorSession};
 use crate::error::{ApiError, ApiJson};
 use crate::{now_ms, AppState};
-use axum::extract::State;
-use axum::http::StatusCode;
+use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
-use frontdesk_core::{Actor, ConversationState, MessageId, VisitorId};
+use frontdesk_core::playbook::Input;
+use frontdesk_core::{Actor, ConversationId, ConversationState, MessageId, VisitorId};
 use frontdesk_protocol::*;
-use frontdesk_store::{NewMessage, PostedMessage, StoreError, Subject};
+use frontdesk_store::{
+    ConversationRecord, Handoff, NewMessage, PlaybookRecord, PostedMessage, StoreError, Subject,
+    VisitorRecord,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
+/// The caller's network address (for per-address limits).
+pub struct ClientAddr(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip().to_string());
+        Ok(ClientAddr(ip.unwrap_or_else(|| "unknown".into())))
+    }
+}
+
+/// Whether the page that calls (its `Origin`) may run this playbook's widget: this server's
+/// own pages, or a site the admin allowed. Requests without an `Origin` come from outside a
+/// browser and carry no ambient credentials, so there is nothing to protect against.
+pub fn origin_allowed(headers: &HeaderMap, playbook: &PlaybookRecord) -> bool {
+    let Some(origin) = headers
+        .get(axum::http::header::ORIGIN)
+        .and_then(|o| o.to_str().ok())
+    else {
+        return true;
+    };
+    let origin = origin.trim_end_matches('/').to_ascii_lowercase();
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let same_origin = origin.split_once("://").is_some_and(|(_, h)| h == host);
+    same_origin
+        || playbook
+            .allowed_origins
+            .iter()
+            .any(|a| a.trim_end_matches('/').eq_ignore_ascii_case(&origin))
+}
+
+fn handoff(state: &AppState) -> Handoff {
+    Handoff {
+        anyone_online: state.presence.anyone_online(),
+        wait_override_ms: state.config.wait_time_secs.map(|s| s as i64 * 1000),
+    }
+}
+
+/// After any write that may have put the conversation in Unassigned: arm its timer.
+fn arm_deadline(state: &AppState, c: &ConversationRecord) {
+    if let ConversationState::Waiting { deadline } = c.state {
+        state.deadlines.schedule(c.id, deadline);
+    }
+}
+
+fn check_url(field: &str, v: Option<String>) -> Result<Option<String>, ApiError> {
+    match v {
+        None => Ok(None),
+        Some(u) if u.is_empty() => Ok(None),
+        Some(u) if u.chars().count() > 2000 || u.chars().any(char::is_control) => {
+            Err(ApiError::unprocessable(
+                "invalid_field",
+                format!("`{field}` is not a usable address."),
+            ))
+        }
+        Some(u) => Ok(Some(u)),
+    }
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
+pub struct NewVisitorSession {
+    /// The playbook whose widget the visitor uses.
+    #[serde(default)]
+    pub playbook_id: Option<Uuid>,
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The browser's language tag (e.g. `de-AT`).
+    #[serde(default)]
+    pub language: Option<String>,
+}
+
 /// Start a visitor session; keep the token in the browser.
-#[utoipa::path(post, path = "/api/visitor/session", tag = "visitor", request_body = VisitorSessionRequest,
-    responses((status = 201, body = VisitorSessionResponse), (status = 422, body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/visitor/session", tag = "visitor", request_body = NewVisitorSession,
+    responses((status = 201, body = VisitorSessionResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn create_session(
     State(state): State<AppState>,
-    ApiJson(req): ApiJson<VisitorSessionRequest>,
+    ClientAddr(addr): ClientAddr,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<NewVisitorSession>,
 ) -> Result<(StatusCode, Json<VisitorSessionResponse>), ApiError> {
+    state.address_limiter.guard(&addr)?;
     let name = match req.name.as_deref() {
         None => None,
         Some(n) if n.trim().is_empty() => None,
         Some(n) => Some(check_text("name", n, MAX_NAME_CHARS)?),
     };
+    if let Some(pid) = req.playbook_id {
+        let pb = match state.store.playbook(pid).await {
+            Ok(pb) if pb.active => pb,
+            Ok(_) | Err(StoreError::NotFound) => return Err(playbook_not_found()),
+            Err(e) => return Err(e.into()),
+        };
+        if !origin_allowed(&headers, &pb) {
+            return Err(ApiError::forbidden("origin_not_allowed", "This website is not allowed to use this chat. An admin can add it to the playbook's allowed sites."));
+        }
+    }
+    let language = req
+        .language
+        .filter(|l| l.len() <= 35 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
     let id = VisitorId::new();
     let now = now_ms();
-    state.store.create_visitor(id, name, now).await?;
+    state
+        .store
+        .create_visitor(
+            VisitorRecord {
+                id,
+                name,
+                playbook_id: req.playbook_id,
+                language,
+            },
+            now,
+        )
+        .await?;
     let token = auth::new_token();
     let expires_at = now + state.config.visitor_token_ttl_secs as i64 * 1000;
     state
@@ -50,50 +163,143 @@ pub async fn create_session(
     ))
 }
 
-/// The visitor asks for a person (the livechat card, S4): with an operator online the
-/// conversation enters Unassigned with the online message; otherwise it goes to offline mode
-/// with the offline message. Asking again returns the same conversation.
-#[utoipa::path(post, path = "/api/visitor/livechat", tag = "visitor", security(("bearer" = [])),
-    responses((status = 200, body = ConversationView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn request_live_chat(
+pub fn playbook_not_found() -> ApiError {
+    ApiError::not_found("playbook_not_found", "No active playbook with this id.")
+}
+
+async fn visitor_state(
+    state: &AppState,
+    c: ConversationRecord,
+) -> Result<Json<VisitorState>, ApiError> {
+    let messages = state.store.messages(c.id).await?;
+    let prompt = state.store.prompt(&c).await?;
+    Ok(Json(VisitorState {
+        conversation: c.view(),
+        messages,
+        prompt,
+    }))
+}
+
+/// Start the playbook (S8): the bot greets and asks its first question. With an open
+/// conversation, returns it as it is.
+#[utoipa::path(post, path = "/api/visitor/start", tag = "visitor", security(("bearer" = [])), request_body = StartRequest,
+    responses((status = 200, body = VisitorState), (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn start(
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    me: VisitorSession,
+    ApiJson(req): ApiJson<StartRequest>,
+) -> Result<Json<VisitorState>, ApiError> {
+    if let Some(open) = state.store.open_conversation_of(me.id).await? {
+        return visitor_state(&state, open).await;
+    }
+    state.address_limiter.guard(&addr)?;
+    let (page_url, referrer) = (
+        check_url("page_url", req.page_url)?,
+        check_url("referrer", req.referrer)?,
+    );
+    let c = match state
+        .store
+        .start_playbook(me.id, page_url, referrer, handoff(&state), now_ms())
+        .await
+    {
+        Err(StoreError::NotFound) => return Err(playbook_not_found()),
+        other => other?,
+    };
+    arm_deadline(&state, &c);
+    visitor_state(&state, c).await
+}
+
+/// Answer the bot's open question: a button (`choice`) or a text (`text`).
+#[utoipa::path(post, path = "/api/visitor/answer", tag = "visitor", security(("bearer" = [])), request_body = AnswerRequest,
+    responses((status = 200, body = VisitorState), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn answer(
     State(state): State<AppState>,
     me: VisitorSession,
+    ApiJson(req): ApiJson<AnswerRequest>,
+) -> Result<Json<VisitorState>, ApiError> {
+    state.visitor_limiter.guard(&me.id.to_string())?;
+    let input = match (req.choice, req.text) {
+        (Some(i), None) => Input::Choice(i),
+        (None, Some(t)) => Input::Text(t),
+        _ => {
+            return Err(ApiError::unprocessable(
+                "invalid_answer",
+                "Send either `choice` or `text`.",
+            ))
+        }
+    };
+    let page_url = check_url("page_url", req.page_url)?;
+    let open = state
+        .store
+        .open_conversation_of(me.id)
+        .await?
+        .ok_or_else(no_conversation)?;
+    let c = state
+        .store
+        .answer(
+            open.id,
+            req.card_id,
+            input,
+            page_url,
+            handoff(&state),
+            now_ms(),
+        )
+        .await
+        .map_err(|e| match e {
+            StoreError::InvalidAnswer(m) => ApiError::unprocessable("invalid_answer", m),
+            StoreError::StaleCard => ApiError::conflict(
+                "stale_card",
+                "The bot is not waiting for this answer any more; reload the conversation.",
+            ),
+            other => other.into(),
+        })?;
+    arm_deadline(&state, &c);
+    visitor_state(&state, c).await
+}
+
+/// The visitor asks for a person directly, without a playbook (S4): with an operator online
+/// the conversation enters Unassigned; otherwise it goes to offline mode.
+#[utoipa::path(post, path = "/api/visitor/livechat", tag = "visitor", security(("bearer" = [])),
+    responses((status = 200, body = ConversationView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn request_live_chat(
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    me: VisitorSession,
 ) -> Result<Json<ConversationView>, ApiError> {
+    if state.store.open_conversation_of(me.id).await?.is_none() {
+        state.address_limiter.guard(&addr)?;
+    }
     let now = now_ms();
-    let wait_ms = state.config.wait_time_secs as i64 * 1000;
+    let wait_ms = state.config.wait_time_secs.unwrap_or(120) as i64 * 1000;
     let c = state
         .store
         .request_live_chat(me.id, now, wait_ms, state.presence.anyone_online())
         .await?;
-    if let ConversationState::Waiting { deadline } = c.state {
-        state.deadlines.schedule(c.id, deadline);
-    }
+    arm_deadline(&state, &c);
     Ok(Json(c.view()))
 }
 
-/// The visitor's open conversation with its messages.
+/// The visitor's open conversation with its messages and the bot's open question.
 #[utoipa::path(get, path = "/api/visitor/conversation", tag = "visitor", security(("bearer" = [])),
-    responses((status = 200, body = ConversationDetail), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = VisitorState), (status = 404, body = ErrorBody)))]
 pub async fn conversation(
     State(state): State<AppState>,
     me: VisitorSession,
-) -> Result<Json<ConversationDetail>, ApiError> {
+) -> Result<Json<VisitorState>, ApiError> {
     let c = state
         .store
         .open_conversation_of(me.id)
         .await?
         .ok_or_else(no_conversation)?;
-    let messages = state.store.messages(c.id).await?;
-    Ok(Json(ConversationDetail {
-        conversation: c.view(),
-        messages,
-    }))
+    visitor_state(&state, c).await
 }
 
 fn no_conversation() -> ApiError {
     ApiError::not_found(
         "no_open_conversation",
-        "You have no open conversation; ask for live chat first.",
+        "You have no open conversation; start one first.",
     )
 }
 
@@ -107,12 +313,9 @@ pub async fn send_visitor_message(
     body: String,
 ) -> Result<PostedMessage, ApiError> {
     check_body(&body)?;
+    state.visitor_limiter.guard(&me.id.to_string())?;
     let c = match conversation {
-        Some(id) => match state
-            .store
-            .conversation(frontdesk_core::ConversationId(id))
-            .await
-        {
+        Some(id) => match state.store.conversation(ConversationId(id)).await {
             Ok(c) if c.visitor_id == me.id => c,
             Ok(_) | Err(StoreError::NotFound) => return Err(ApiError::conversation_not_found()),
             Err(e) => return Err(e.into()),
@@ -143,7 +346,7 @@ pub async fn send_visitor_message(
 /// Send a message as the visitor. Idempotent on `message_id` like the operator's send.
 #[utoipa::path(post, path = "/api/visitor/messages", tag = "visitor", security(("bearer" = [])), request_body = SendMessageRequest,
     responses((status = 201, body = MessageView), (status = 200, body = MessageView, description = "Already stored"),
-        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody)))]
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn send(
     State(state): State<AppState>,
     me: VisitorSession,

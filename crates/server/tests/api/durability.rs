@@ -11,7 +11,10 @@ use std::time::Duration;
 #[tokio::test]
 async fn sigkill_loses_no_acknowledged_message_and_deadlines_still_fire() {
     let tmp = tempfile::tempdir().unwrap();
-    let mut server = Server::start_in(tmp.path(), &["--wait-time-secs", "3"]);
+    let mut server = Server::start_in(
+        tmp.path(),
+        &["--wait-time-secs", "3", "--visitor-message-rate", "0"],
+    );
     let api = server.api();
     let admin = api.admin(&server).await;
     let password = server.admin_password.clone().unwrap();
@@ -70,7 +73,13 @@ async fn sigkill_loses_no_acknowledged_message_and_deadlines_still_fire() {
             }
         }));
     }
-    tokio::time::sleep(Duration::from_millis(700)).await;
+    // Kill mid-burst, once enough messages were acknowledged (the machine may be busy).
+    for _ in 0..200 {
+        if acked.lock().unwrap().len() >= 150 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     server.kill();
     for t in tasks {
         let _ = t.await;
@@ -82,7 +91,10 @@ async fn sigkill_loses_no_acknowledged_message_and_deadlines_still_fire() {
         acked.len()
     );
 
-    let server = Server::start_in(tmp.path(), &["--wait-time-secs", "3"]);
+    let server = Server::start_in(
+        tmp.path(),
+        &["--wait-time-secs", "3", "--visitor-message-rate", "0"],
+    );
     let api = server.api();
     let admin = api.login(ADMIN_EMAIL, &password).await;
     let (status, detail) = api

@@ -25,7 +25,7 @@ async fn visitor_to_unassigned_to_assigned_reassigned_and_closed() {
     assert!(conv["wait_deadline"].as_i64().unwrap() > conv["created_at"].as_i64().unwrap());
     let id = conv["id"].as_str().unwrap().to_owned();
     let online = ws_v.until(|f| f["event"]["kind"] == "message").await;
-    assert_eq!(online["event"]["message"]["author"], "system");
+    assert_eq!(online["event"]["message"]["author"], "bot");
     for (op, ws) in [(&a, &mut ws_a), (&b, &mut ws_b)] {
         assert_eq!(api.folder(op, "unassigned").await, vec![id.clone()]);
         let f = ws.until(|f| about(f, &id)).await;

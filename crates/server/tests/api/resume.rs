@@ -73,7 +73,12 @@ async fn random_disconnects_lose_and_duplicate_nothing() {
     println!("RESUME_SEED={seed}");
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
 
-    let server = Server::start(&["--presence-grace-ms", "60000"]);
+    let server = Server::start(&[
+        "--presence-grace-ms",
+        "60000",
+        "--visitor-message-rate",
+        "0",
+    ]);
     let api = server.api();
     let admin = api.admin(&server).await;
     let mut ws = api.go_online(&admin).await;
@@ -154,7 +159,7 @@ async fn random_disconnects_lose_and_duplicate_nothing() {
 
 #[tokio::test]
 async fn a_slow_reader_catches_up_from_storage() {
-    let server = Server::start(&[]);
+    let server = Server::start(&["--visitor-message-rate", "0"]);
     let api = server.api();
     let admin = api.admin(&server).await;
     let mut ws = api.go_online(&admin).await;

@@ -51,7 +51,7 @@ CREATE TABLE messages (
     -- Chosen by the sender: a retried send hits this unique key and stores nothing new.
     id              TEXT NOT NULL UNIQUE,
     conversation_id TEXT NOT NULL REFERENCES conversations (id),
-    author_kind     TEXT NOT NULL CHECK (author_kind IN ('visitor', 'operator', 'system')),
+    author_kind     TEXT NOT NULL CHECK (author_kind IN ('visitor', 'operator', 'bot', 'system')),
     author_id       TEXT,
     author_name     TEXT NOT NULL,
     body            TEXT NOT NULL,

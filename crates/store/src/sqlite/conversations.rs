@@ -1,11 +1,16 @@
 //! Conversation writes and reads. Every write loads the state inside the writer's
-//! transaction, asks `frontdesk_core::apply`, then persists the result and its events.
+//! transaction, asks `frontdesk_core` (the lifecycle, and the playbook engine for the bot's
+//! part), then persists the result and its events.
 
+use super::playbooks;
 use super::rows::{self, CONVERSATION_COLS, CONVERSATION_FROM, MESSAGE_COLS};
 use super::writer::WriteCtx;
 use crate::*;
-use frontdesk_core::{apply as decide, Actor, Audience, Command, Effect, MessageId, SystemText};
-use frontdesk_protocol::EventBody;
+use frontdesk_core::playbook::{Input, Playbook, PromptSpec, Stop};
+use frontdesk_core::{
+    apply as decide, Actor, Audience, Command, Effect, Language, MessageId, SystemText,
+};
+use frontdesk_protocol::{ConversationDetails, EventBody, FieldValue, FollowUpView, Prompt};
 use rusqlite::{params, Connection, OptionalExtension};
 
 pub fn load(c: &Connection, id: ConversationId) -> StoreResult<ConversationRecord> {
@@ -76,6 +81,181 @@ pub fn folder(
     })
 }
 
+/// The definition of the playbook version a conversation runs.
+fn playbook_of(c: &Connection, conversation: &ConversationRecord) -> StoreResult<Option<Playbook>> {
+    match conversation.playbook {
+        Some((id, version)) => playbooks::definition(c, id, version).map(Some),
+        None => Ok(None),
+    }
+}
+
+pub fn prompt(c: &Connection, conversation: &ConversationRecord) -> StoreResult<Option<Prompt>> {
+    if !matches!(
+        conversation.state,
+        ConversationState::Bot | ConversationState::Offline
+    ) {
+        return Ok(None);
+    }
+    let (Some(pb), Some(card)) = (
+        playbook_of(c, conversation)?,
+        conversation.bot_card.as_deref(),
+    ) else {
+        return Ok(None);
+    };
+    Ok(pb.prompt(card).map(|p| prompt_view(card, p)))
+}
+
+fn prompt_view(card: &str, p: PromptSpec) -> Prompt {
+    match p {
+        PromptSpec::Choice { text, answers } => Prompt::Choice {
+            card_id: card.to_owned(),
+            text,
+            answers,
+        },
+        PromptSpec::Text {
+            text,
+            field,
+            placeholder,
+        } => Prompt::Text {
+            card_id: card.to_owned(),
+            text,
+            field: field.to_owned(),
+            placeholder,
+        },
+    }
+}
+
+fn fields(c: &Connection, id: ConversationId) -> StoreResult<Vec<FieldValue>> {
+    let mut st = c.prepare_cached(
+        "SELECT key, value FROM conversation_fields WHERE conversation_id = ?1 ORDER BY key",
+    )?;
+    let rows = st
+        .query_map([id.to_string()], |r| {
+            Ok(FieldValue {
+                key: r.get(0)?,
+                value: r.get(1)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+pub fn details(c: &Connection, id: ConversationId) -> StoreResult<ConversationDetails> {
+    let (page_url, referrer, converted_url, language) = c
+        .prepare_cached(
+            "SELECT page_url, referrer, converted_url, language FROM conversations WHERE id = ?1",
+        )?
+        .query_row([id.to_string()], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?;
+    let mut st = c.prepare_cached(
+        "SELECT id, kind, title, fields, page_url, status, created_at FROM follow_ups WHERE conversation_id = ?1 ORDER BY created_at, id",
+    )?;
+    let raw = st
+        .query_map([id.to_string()], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, Option<String>>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, i64>(6)?,
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let follow_ups = raw
+        .into_iter()
+        .map(|(fid, kind, title, fields, page_url, status, created_at)| {
+            Ok(FollowUpView {
+                id: rows::parse_id(&fid)?,
+                kind,
+                title,
+                fields: serde_json::from_str(&fields)
+                    .map_err(|e| StoreError::Storage(e.to_string()))?,
+                page_url,
+                status,
+                created_at,
+            })
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok(ConversationDetails {
+        page_url,
+        referrer,
+        converted_url,
+        language,
+        fields: fields(c, id)?,
+        follow_ups,
+    })
+}
+
+/// Creates a conversation in the bot state.
+fn create(
+    tx: &Connection,
+    visitor: &VisitorRecord,
+    playbook: Option<&PlaybookRecord>,
+    page_url: Option<String>,
+    referrer: Option<String>,
+    now: Millis,
+) -> StoreResult<ConversationRecord> {
+    let id = ConversationId::new();
+    let (bot_name, language) = match playbook {
+        Some(p) => (
+            p.definition.appearance.bot_name.clone(),
+            p.definition.appearance.language,
+        ),
+        None => (
+            DEFAULT_BOT_NAME.to_owned(),
+            visitor
+                .language
+                .as_deref()
+                .and_then(Language::from_tag)
+                .unwrap_or_default(),
+        ),
+    };
+    tx.execute(
+        "INSERT INTO conversations (id, visitor_id, state, display_name, created_at, updated_at,
+                                    playbook_id, playbook_version, language, page_url, referrer)
+         VALUES (?1, ?2, 'bot', ?3, ?4, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            id.to_string(),
+            visitor.id.to_string(),
+            bot_name,
+            now,
+            playbook.map(|p| p.id.to_string()),
+            playbook.map(|p| p.version),
+            language.code(),
+            page_url,
+            referrer
+        ],
+    )?;
+    load(tx, id)
+}
+
+fn load_visitor(c: &Connection, id: VisitorId) -> StoreResult<VisitorRecord> {
+    let (name, playbook_id, language) = c
+        .prepare_cached("SELECT name, playbook_id, language FROM visitors WHERE id = ?1")?
+        .query_row([id.to_string()], |r| {
+            Ok((
+                r.get::<_, Option<String>>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, Option<String>>(2)?,
+            ))
+        })?;
+    Ok(VisitorRecord {
+        id,
+        name,
+        playbook_id: playbook_id.map(|p| rows::parse_id(&p)).transpose()?,
+        language,
+    })
+}
+
+pub fn visitor(c: &Connection, id: VisitorId) -> StoreResult<VisitorRecord> {
+    load_visitor(c, id)
+}
+
+/// "Talk to a person" without a playbook: the visitor's open conversation (created if none)
+/// gets `RequestLiveChat`.
 pub fn request_live_chat(
     tx: &Connection,
     ctx: &mut WriteCtx,
@@ -84,34 +264,236 @@ pub fn request_live_chat(
     wait_ms: Millis,
     anyone_online: bool,
 ) -> StoreResult<ConversationRecord> {
-    let existing = open_of(tx, visitor)?;
-    let conversation = match existing {
+    let conversation = match open_of(tx, visitor)? {
         Some(c) if c.state != ConversationState::Bot => return Ok(c),
         Some(c) => c,
-        None => {
-            let known: bool = tx.query_row(
-                "SELECT EXISTS(SELECT 1 FROM visitors WHERE id = ?1)",
-                [visitor.to_string()],
-                |r| r.get(0),
-            )?;
-            if !known {
-                return Err(StoreError::NotFound);
-            }
-            let id = ConversationId::new();
-            tx.execute(
-                "INSERT INTO conversations (id, visitor_id, state, display_name, created_at, updated_at)
-                 VALUES (?1, ?2, 'bot', ?3, ?4, ?4)",
-                params![id.to_string(), visitor.to_string(), ctx.texts.bot_name, now],
-            )?;
-            load(tx, id)?
-        }
+        None => create(tx, &load_visitor(tx, visitor)?, None, None, None, now)?,
     };
-    let command = Command::RequestLiveChat {
+    apply(
+        tx,
+        ctx,
+        conversation.id,
+        &Command::RequestLiveChat {
+            now,
+            wait_ms,
+            anyone_online,
+        },
         now,
-        wait_ms,
-        anyone_online,
+    )
+}
+
+/// Starts the visitor's playbook, or returns their open conversation.
+pub fn start_playbook(
+    tx: &Connection,
+    ctx: &mut WriteCtx,
+    visitor: VisitorId,
+    page_url: Option<String>,
+    referrer: Option<String>,
+    handoff: Handoff,
+    now: Millis,
+) -> StoreResult<ConversationRecord> {
+    if let Some(open) = open_of(tx, visitor)? {
+        return Ok(open);
+    }
+    let v = load_visitor(tx, visitor)?;
+    let playbook_id = v.playbook_id.ok_or(StoreError::NotFound)?;
+    let playbook = playbooks::load(tx, playbook_id)?;
+    if !playbook.active {
+        return Err(StoreError::NotFound);
+    }
+    let conversation = create(tx, &v, Some(&playbook), page_url, referrer, now)?;
+    let body = EventBody::ConversationUpsert {
+        conversation: conversation.view(),
+        messages: None,
     };
-    apply(tx, ctx, conversation.id, &command, now)
+    emit(tx, ctx, &conversation, Audience::visitor(), &body, now)?;
+    let step = playbook.definition.run_from(&playbook.definition.start);
+    run_bot(
+        tx,
+        ctx,
+        conversation,
+        &playbook.definition,
+        step,
+        handoff,
+        None,
+        now,
+    )
+}
+
+/// The visitor answers the card the bot waits at.
+#[allow(clippy::too_many_arguments)]
+pub fn answer(
+    tx: &Connection,
+    ctx: &mut WriteCtx,
+    id: ConversationId,
+    card_id: &str,
+    input: &Input,
+    page_url: Option<String>,
+    handoff: Handoff,
+    now: Millis,
+) -> StoreResult<ConversationRecord> {
+    let conversation = load(tx, id)?;
+    if !matches!(
+        conversation.state,
+        ConversationState::Bot | ConversationState::Offline
+    ) || conversation.bot_card.as_deref() != Some(card_id)
+    {
+        return Err(StoreError::StaleCard);
+    }
+    let pb = playbook_of(tx, &conversation)?.ok_or(StoreError::StaleCard)?;
+    let step = pb.answer(card_id, input).map_err(|e| match e {
+        frontdesk_core::playbook::AnswerError::Invalid(m) => StoreError::InvalidAnswer(m),
+        frontdesk_core::playbook::AnswerError::NotAwaiting => StoreError::StaleCard,
+    })?;
+    // The transcript shows what the visitor chose or typed.
+    let said = match (input, pb.prompt(card_id)) {
+        (Input::Choice(i), Some(PromptSpec::Choice { answers, .. })) => {
+            answers.get(*i).cloned().unwrap_or_default()
+        }
+        (Input::Text(t), _) => t.trim().to_owned(),
+        _ => String::new(),
+    };
+    let name = load_visitor(tx, conversation.visitor_id)?
+        .name
+        .unwrap_or_else(|| "Visitor".into());
+    let m = NewMessage {
+        id: MessageId::new(),
+        author: AuthorKind::Visitor,
+        author_id: Some(conversation.visitor_id.0),
+        author_name: name,
+        body: said,
+    };
+    let view = insert_message(tx, id, &m, now)?;
+    emit(
+        tx,
+        ctx,
+        &conversation,
+        Audience::of_messages(&conversation.state),
+        &EventBody::Message { message: view },
+        now,
+    )?;
+    run_bot(tx, ctx, conversation, &pb, step, handoff, page_url, now)
+}
+
+/// Persists what the bot said, captured and created, then acts on where it stopped.
+#[allow(clippy::too_many_arguments)]
+fn run_bot(
+    tx: &Connection,
+    ctx: &mut WriteCtx,
+    conversation: ConversationRecord,
+    pb: &Playbook,
+    step: frontdesk_core::playbook::BotStep,
+    handoff: Handoff,
+    page_url: Option<String>,
+    now: Millis,
+) -> StoreResult<ConversationRecord> {
+    let id = conversation.id;
+    let to = Audience::of_messages(&conversation.state);
+    for text in &step.say {
+        let m = NewMessage {
+            id: MessageId::new(),
+            author: AuthorKind::Bot,
+            author_id: None,
+            author_name: pb.appearance.bot_name.clone(),
+            body: text.clone(),
+        };
+        let view = insert_message(tx, id, &m, now)?;
+        emit(
+            tx,
+            ctx,
+            &conversation,
+            to,
+            &EventBody::Message { message: view },
+            now,
+        )?;
+    }
+    for (key, value) in &step.captured {
+        tx.execute(
+            "INSERT INTO conversation_fields (conversation_id, key, value, updated_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (conversation_id, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+            params![id.to_string(), key, value, now],
+        )?;
+        if key == "name" {
+            tx.execute(
+                "UPDATE visitors SET name = ?2 WHERE id = ?1",
+                params![conversation.visitor_id.to_string(), value],
+            )?;
+        }
+    }
+    let page = match page_url {
+        Some(p) => Some(p),
+        None => tx.query_row(
+            "SELECT page_url FROM conversations WHERE id = ?1",
+            [id.to_string()],
+            |r| r.get(0),
+        )?,
+    };
+    let converted =
+        !step.follow_ups.is_empty() || matches!(step.stop, Some(Stop::End { qualified: true }));
+    if converted {
+        // Where the visitor converted (B7): the first such page is kept.
+        tx.execute(
+            "UPDATE conversations SET converted_url = COALESCE(converted_url, ?2) WHERE id = ?1",
+            params![id.to_string(), page],
+        )?;
+    }
+    if !step.follow_ups.is_empty() {
+        let snapshot = serde_json::to_string(&fields(tx, id)?)
+            .map_err(|e| StoreError::Storage(e.to_string()))?;
+        for f in &step.follow_ups {
+            tx.execute(
+                "INSERT INTO follow_ups (id, conversation_id, kind, title, fields, page_url, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![uuid::Uuid::now_v7().to_string(), id.to_string(), f.kind.as_str(), f.title, snapshot, page, now],
+            )?;
+        }
+    }
+    let (bot_card, qualified) = match &step.stop {
+        Some(Stop::Await(card)) | Some(Stop::LiveChat(card)) => (Some(card.clone()), None),
+        Some(Stop::End { qualified }) => (None, Some(*qualified)),
+        None => (None, Some(false)),
+    };
+    tx.execute(
+        "UPDATE conversations SET bot_card = ?2, qualified = COALESCE(?3, qualified), updated_at = ?4 WHERE id = ?1",
+        params![id.to_string(), bot_card, qualified, now],
+    )?;
+    let prompt = match &step.stop {
+        Some(Stop::Await(card)) => pb.prompt(card).map(|p| prompt_view(card, p)),
+        _ => None,
+    };
+    emit(
+        tx,
+        ctx,
+        &conversation,
+        Audience::visitor(),
+        &EventBody::BotPrompt {
+            conversation_id: id.0,
+            prompt,
+        },
+        now,
+    )?;
+    match step.stop {
+        Some(Stop::LiveChat(card)) if conversation.state == ConversationState::Bot => {
+            let wait_ms = handoff.wait_override_ms.unwrap_or_else(|| {
+                pb.livechat(&card)
+                    .map(|(_, secs, _, _)| secs as i64 * 1000)
+                    .unwrap_or(120_000)
+            });
+            apply(
+                tx,
+                ctx,
+                id,
+                &Command::RequestLiveChat {
+                    now,
+                    wait_ms,
+                    anyone_online: handoff.anyone_online,
+                },
+                now,
+            )
+        }
+        Some(Stop::Await(_)) => load(tx, id),
+        // An end, or (refused by validation) a second livechat card on an offline path.
+        _ => apply(tx, ctx, id, &Command::Close { by: Actor::System }, now),
+    }
 }
 
 pub fn apply(
@@ -126,6 +508,23 @@ pub fn apply(
     if outcome.effects.is_empty() && outcome.state == before.state {
         return Ok(before);
     }
+    let pb = playbook_of(tx, &before)?;
+    let livechat = pb
+        .as_ref()
+        .zip(before.bot_card.as_deref())
+        .and_then(|(p, card)| p.livechat(card));
+    let lang = before.language;
+    let (online, offline) = match livechat {
+        Some((on, _, off, _)) => (on.to_owned(), off.to_owned()),
+        None => (
+            lang.default_online_message().to_owned(),
+            lang.default_offline_message().to_owned(),
+        ),
+    };
+    let bot_name = pb
+        .as_ref()
+        .map(|p| p.appearance.bot_name.clone())
+        .unwrap_or_else(|| DEFAULT_BOT_NAME.to_owned());
     let display_name = outcome
         .display_name
         .clone()
@@ -137,20 +536,13 @@ pub fn apply(
     tx.execute(
         "UPDATE conversations SET state = ?2, assignee_id = ?3, wait_deadline = ?4, display_name = ?5, updated_at = ?6
          WHERE id = ?1",
-        params![
-            id.to_string(),
-            outcome.state.name(),
-            outcome.state.assignee().map(|o| o.to_string()),
-            deadline,
-            display_name,
-            now
-        ],
+        params![id.to_string(), outcome.state.name(), outcome.state.assignee().map(|o| o.to_string()), deadline, display_name, now],
     )?;
     let after = ConversationRecord {
         state: outcome.state.clone(),
         display_name,
         updated_at: now,
-        ..before
+        ..before.clone()
     };
     for effect in &outcome.effects {
         match effect {
@@ -173,16 +565,18 @@ pub fn apply(
                 emit(tx, ctx, &after, Audience::operators(*to), &body, now)?;
             }
             Effect::SystemMessage { text, to } => {
-                let body = text.render_en(&ctx.texts.online_message, &ctx.texts.offline_message);
-                let author = match text {
-                    SystemText::Online | SystemText::OfflineMessage => ctx.texts.bot_name.clone(),
-                    _ => "Frontdesk".to_owned(),
+                let (author, author_name) = match text {
+                    SystemText::Online | SystemText::OfflineMessage => {
+                        (AuthorKind::Bot, bot_name.clone())
+                    }
+                    _ => (AuthorKind::System, "Frontdesk".to_owned()),
                 };
+                let body = text.render(lang, &online, &offline);
                 let message = NewMessage {
                     id: MessageId::new(),
-                    author: AuthorKind::System,
+                    author,
                     author_id: None,
-                    author_name: author,
+                    author_name,
                     body,
                 };
                 let view = insert_message(tx, id, &message, now)?;
@@ -195,6 +589,17 @@ pub fn apply(
                     now,
                 )?;
             }
+        }
+    }
+    // Offline mode (S4, S3): the bot continues on the path under the livechat card.
+    if after.state == ConversationState::Offline && before.state != ConversationState::Offline {
+        if let (Some(pb), Some((_, _, _, next))) = (pb.as_ref(), livechat) {
+            let step = pb.run_from(next);
+            let handoff = Handoff {
+                anyone_online: false,
+                wait_override_ms: None,
+            };
+            return run_bot(tx, ctx, after, pb, step, handoff, None, now);
         }
     }
     Ok(after)

@@ -7,6 +7,7 @@
 //! code. Async callers wait on a oneshot that resolves after COMMIT.
 
 mod conversations;
+mod playbooks;
 mod rows;
 mod writer;
 
@@ -17,7 +18,10 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Mutex;
 use writer::Writer;
 
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/sqlite/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/sqlite/0001_init.sql"),
+    include_str!("../../migrations/sqlite/0002_playbooks.sql"),
+];
 const READERS: usize = 4;
 
 /// The embedded SQLite store.
@@ -62,7 +66,7 @@ fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
 
 impl SqliteStore {
     /// Opens (creating and migrating if needed) `frontdesk.sqlite3` inside `dir`.
-    pub fn open(dir: &Path, texts: SystemTexts, listener: EventListener) -> StoreResult<Self> {
+    pub fn open(dir: &Path, listener: EventListener) -> StoreResult<Self> {
         std::fs::create_dir_all(dir)
             .map_err(|e| StoreError::Storage(format!("cannot create {}: {e}", dir.display())))?;
         let path = dir.join("frontdesk.sqlite3");
@@ -84,7 +88,7 @@ impl SqliteStore {
         // The next seq must never reuse a pruned one.
         let next_seq = head_now.max(floor) + 1;
         let head = Arc::new(AtomicI64::new(next_seq - 1));
-        let writer = Writer::start(conn, next_seq, head.clone(), texts, listener)?;
+        let writer = Writer::start(conn, next_seq, head.clone(), listener)?;
         let mut readers = Vec::with_capacity(READERS);
         for _ in 0..READERS {
             let r = Connection::open_with_flags(
@@ -319,20 +323,154 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn create_visitor(
-        &self,
-        id: VisitorId,
-        name: Option<String>,
-        now: Millis,
-    ) -> StoreResult<()> {
+    async fn delete_other_sessions(&self, operator: OperatorId, keep: &str) -> StoreResult<()> {
+        let keep = keep.to_owned();
         self.writer
             .run(move |tx, _| {
                 tx.execute(
-                    "INSERT INTO visitors (id, name, created_at) VALUES (?1, ?2, ?3)",
-                    params![id.to_string(), name, now],
+                    "DELETE FROM sessions WHERE operator_id = ?1 AND token_hash <> ?2",
+                    params![operator.to_string(), keep],
                 )?;
                 Ok(())
             })
+            .await
+    }
+
+    async fn create_visitor(&self, v: VisitorRecord, now: Millis) -> StoreResult<()> {
+        self.writer
+            .run(move |tx, _| {
+                tx.execute(
+                    "INSERT INTO visitors (id, name, playbook_id, language, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![v.id.to_string(), v.name, v.playbook_id.map(|p| p.to_string()), v.language, now],
+                )?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn visitor(&self, id: VisitorId) -> StoreResult<VisitorRecord> {
+        self.read(move |c| conversations::visitor(c, id)).await
+    }
+
+    async fn create_playbook(
+        &self,
+        id: uuid::Uuid,
+        definition: frontdesk_core::playbook::Playbook,
+        active: bool,
+        now: Millis,
+    ) -> StoreResult<PlaybookRecord> {
+        self.writer
+            .run(move |tx, _| playbooks::create(tx, id, &definition, active, now))
+            .await
+    }
+
+    async fn update_playbook(
+        &self,
+        id: uuid::Uuid,
+        definition: frontdesk_core::playbook::Playbook,
+        now: Millis,
+    ) -> StoreResult<PlaybookRecord> {
+        self.writer
+            .run(move |tx, _| playbooks::update(tx, id, &definition, now))
+            .await
+    }
+
+    async fn set_playbook_active(
+        &self,
+        id: uuid::Uuid,
+        active: bool,
+        now: Millis,
+    ) -> StoreResult<PlaybookRecord> {
+        self.writer
+            .run(move |tx, _| playbooks::set_active(tx, id, active, now))
+            .await
+    }
+
+    async fn set_playbook_origins(
+        &self,
+        id: uuid::Uuid,
+        origins: Vec<String>,
+        now: Millis,
+    ) -> StoreResult<PlaybookRecord> {
+        self.writer
+            .run(move |tx, _| playbooks::set_origins(tx, id, &origins, now))
+            .await
+    }
+
+    async fn playbook(&self, id: uuid::Uuid) -> StoreResult<PlaybookRecord> {
+        self.read(move |c| playbooks::load(c, id)).await
+    }
+
+    async fn list_playbooks(&self) -> StoreResult<Vec<PlaybookRecord>> {
+        self.read(playbooks::list).await
+    }
+
+    async fn meta(&self, key: &str) -> StoreResult<Option<String>> {
+        let key = key.to_owned();
+        self.read(move |c| playbooks::meta(c, &key)).await
+    }
+
+    async fn set_meta(&self, key: &str, value: String) -> StoreResult<()> {
+        let key = key.to_owned();
+        self.writer
+            .run(move |tx, _| playbooks::set_meta(tx, &key, &value))
+            .await
+    }
+
+    async fn start_playbook(
+        &self,
+        visitor: VisitorId,
+        page_url: Option<String>,
+        referrer: Option<String>,
+        handoff: Handoff,
+        now: Millis,
+    ) -> StoreResult<ConversationRecord> {
+        self.writer
+            .run(move |tx, ctx| {
+                conversations::start_playbook(tx, ctx, visitor, page_url, referrer, handoff, now)
+            })
+            .await
+    }
+
+    async fn answer(
+        &self,
+        conversation: ConversationId,
+        card_id: String,
+        input: frontdesk_core::playbook::Input,
+        page_url: Option<String>,
+        handoff: Handoff,
+        now: Millis,
+    ) -> StoreResult<ConversationRecord> {
+        self.writer
+            .run(move |tx, ctx| {
+                conversations::answer(
+                    tx,
+                    ctx,
+                    conversation,
+                    &card_id,
+                    &input,
+                    page_url,
+                    handoff,
+                    now,
+                )
+            })
+            .await
+    }
+
+    async fn prompt(
+        &self,
+        conversation: &ConversationRecord,
+    ) -> StoreResult<Option<frontdesk_protocol::Prompt>> {
+        let conversation = conversation.clone();
+        self.read(move |c| conversations::prompt(c, &conversation))
+            .await
+    }
+
+    async fn details(
+        &self,
+        conversation: ConversationId,
+    ) -> StoreResult<frontdesk_protocol::ConversationDetails> {
+        self.read(move |c| conversations::details(c, conversation))
             .await
     }
 
@@ -421,6 +559,9 @@ impl Store for SqliteStore {
     async fn replay(&self, owner: StreamOwner, since: i64, limit: u32) -> StoreResult<Replay> {
         let head = self.head();
         self.read(move |c| {
+            // One snapshot for the floor and the events: a prune committing in between must
+            // not remove events from under a cursor that passed the floor check.
+            let c = c.unchecked_transaction()?;
             let floor: i64 = c
                 .query_row("SELECT value FROM meta WHERE key = 'events_floor'", [], |r| r.get::<_, String>(0))
                 .optional()?

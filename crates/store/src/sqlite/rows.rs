@@ -6,8 +6,8 @@ use frontdesk_protocol::{AuthorKind, MessageView};
 use rusqlite::Row;
 
 pub const OPERATOR_COLS: &str = "id, email, display_name, role, disabled, password_hash";
-pub const CONVERSATION_COLS: &str =
-    "c.id, c.visitor_id, v.name, c.state, c.assignee_id, c.wait_deadline, c.display_name, c.created_at, c.updated_at";
+pub const CONVERSATION_COLS: &str = "c.id, c.visitor_id, v.name, c.state, c.assignee_id, c.wait_deadline, c.display_name, \
+     c.created_at, c.updated_at, c.playbook_id, c.playbook_version, c.bot_card, c.qualified, c.language";
 pub const CONVERSATION_FROM: &str = "conversations c JOIN visitors v ON v.id = c.visitor_id";
 pub const MESSAGE_COLS: &str =
     "id, conversation_id, author_kind, author_id, author_name, body, created_at";
@@ -62,6 +62,19 @@ pub fn conversation_at(r: &Row, at: usize) -> rusqlite::Result<ConversationRecor
         display_name: r.get(at + 6)?,
         created_at: r.get(at + 7)?,
         updated_at: r.get(at + 8)?,
+        playbook: match (
+            r.get::<_, Option<String>>(at + 9)?,
+            r.get::<_, Option<i64>>(at + 10)?,
+        ) {
+            (Some(p), Some(v)) => Some((id(p)?, v)),
+            _ => None,
+        },
+        bot_card: r.get(at + 11)?,
+        qualified: r.get(at + 12)?,
+        language: match r.get::<_, String>(at + 13)?.as_str() {
+            "de" => frontdesk_core::Language::De,
+            _ => frontdesk_core::Language::En,
+        },
     })
 }
 
@@ -69,6 +82,7 @@ pub fn author_kind_str(a: AuthorKind) -> &'static str {
     match a {
         AuthorKind::Visitor => "visitor",
         AuthorKind::Operator => "operator",
+        AuthorKind::Bot => "bot",
         AuthorKind::System => "system",
     }
 }
@@ -82,6 +96,7 @@ pub fn message(r: &Row) -> rusqlite::Result<MessageView> {
         author: match kind.as_str() {
             "visitor" => AuthorKind::Visitor,
             "operator" => AuthorKind::Operator,
+            "bot" => AuthorKind::Bot,
             "system" => AuthorKind::System,
             other => return Err(conversion(format!("bad author kind {other}"))),
         },

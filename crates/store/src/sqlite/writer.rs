@@ -5,7 +5,7 @@
 //! others, and commits once. Only then are the events published and the callers answered.
 
 use super::db_err;
-use crate::{EventListener, StoreError, StoreResult, StoredEvent, SystemTexts};
+use crate::{EventListener, StoreError, StoreResult, StoredEvent};
 use rusqlite::Connection;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -20,7 +20,6 @@ pub(crate) struct WriteCtx {
     pub next_seq: i64,
     /// Events written by the current batch, in seq order.
     pub events: Vec<Arc<StoredEvent>>,
-    pub texts: SystemTexts,
 }
 
 type Finish = Box<dyn FnOnce(StoreResult<()>) + Send>;
@@ -35,14 +34,12 @@ impl Writer {
         conn: Connection,
         next_seq: i64,
         head: Arc<AtomicI64>,
-        texts: SystemTexts,
         listener: EventListener,
     ) -> StoreResult<Self> {
         let (jobs, rx) = mpsc::channel::<Job>();
         let ctx = WriteCtx {
             next_seq,
             events: Vec::new(),
-            texts,
         };
         std::thread::Builder::new()
             .name("frontdesk-sqlite-writer".into())
@@ -102,46 +99,77 @@ fn run(
             }
         }
         let seq_before = ctx.next_seq;
-        let mut finishers: Vec<Finish> = Vec::with_capacity(batch.len());
+        let mut finishers: Vec<(Finish, Option<StoreError>)> = Vec::with_capacity(batch.len());
         if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
             // Dropping the jobs closes their answer channels: each caller gets a storage error.
             tracing::error!(error = %e, "sqlite writer cannot begin a transaction");
             drop(batch);
             continue;
         }
+        let mut lost_transaction = false;
         for job in batch {
+            // SQLite may roll the whole transaction back on its own (I/O error, out of memory).
+            // Then nothing of this batch is saved, and running on would commit each request
+            // by itself: stop and fail the batch.
+            if lost_transaction || conn.is_autocommit() {
+                lost_transaction = true;
+                drop(job);
+                continue;
+            }
             let mark = ctx.events.len();
             let seq_mark = ctx.next_seq;
-            let ok_savepoint = conn.execute_batch("SAVEPOINT request").is_ok();
+            if conn.execute_batch("SAVEPOINT request").is_err() {
+                drop(job);
+                continue;
+            }
             let (ok, finish) = job(&conn, &mut ctx);
-            let ok = ok && ok_savepoint;
-            if ok {
-                if conn.execute_batch("RELEASE request").is_err() {
-                    rollback_request(&conn, &mut ctx, mark, seq_mark);
-                }
-            } else {
+            if !ok {
                 rollback_request(&conn, &mut ctx, mark, seq_mark);
+                finishers.push((finish, None));
+            } else if conn.execute_batch("RELEASE request").is_err() {
+                rollback_request(&conn, &mut ctx, mark, seq_mark);
+                let failed = StoreError::Storage("the write could not be completed".into());
+                finishers.push((finish, Some(failed)));
+            } else {
+                finishers.push((finish, None));
             }
-            finishers.push(finish);
         }
-        let committed = conn.execute_batch("COMMIT").map_err(|e| {
-            tracing::error!(error = %e, "sqlite commit failed");
-            let _ = conn.execute_batch("ROLLBACK");
-            StoreError::Storage(format!("the write was not saved: {e}"))
-        });
-        let events = std::mem::take(&mut ctx.events);
-        if committed.is_ok() {
-            if let Some(last) = events.last() {
-                head.store(last.seq, Ordering::Release);
-                listener(&events);
-            }
+        let committed = if lost_transaction {
+            Err(StoreError::Storage(
+                "the database rolled the transaction back".into(),
+            ))
         } else {
-            ctx.next_seq = seq_before;
+            conn.execute_batch("COMMIT").map_err(|e| {
+                tracing::error!(error = %e, "sqlite commit failed");
+                StoreError::Storage(format!("the write was not saved: {e}"))
+            })
+        };
+        let events = std::mem::take(&mut ctx.events);
+        match &committed {
+            Ok(()) => {
+                if let Some(last) = events.last() {
+                    head.store(last.seq, Ordering::Release);
+                    listener(&events);
+                }
+            }
+            Err(_) => {
+                if !conn.is_autocommit() {
+                    let _ = conn.execute_batch("ROLLBACK");
+                }
+                // Re-read what is really stored rather than trusting the bookkeeping.
+                ctx.next_seq = conn
+                    .query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| {
+                        r.get::<_, i64>(0)
+                    })
+                    .map(|max| max.max(seq_before - 1) + 1)
+                    .unwrap_or(seq_before);
+            }
         }
-        for finish in finishers {
-            finish(match &committed {
-                Ok(()) => Ok(()),
-                Err(e) => Err(StoreError::Storage(e.to_string())),
+        for (finish, failed) in finishers {
+            finish(match (&committed, failed) {
+                (_, Some(e)) => Err(e),
+                (Ok(()), None) => Ok(()),
+                (Err(e), None) => Err(StoreError::Storage(e.to_string())),
             });
         }
     }

@@ -1,0 +1,372 @@
+//! Playbook administration (S1, S6): admins only; operators get 403 `admin_only`.
+
+use crate::auth::AdminSession;
+use crate::error::{ApiError, ApiJson, ApiPath};
+use crate::{now_ms, AppState};
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::Json;
+use frontdesk_core::playbook::Playbook;
+use frontdesk_core::templates::{template, TEMPLATES};
+use frontdesk_core::Language;
+use frontdesk_protocol::*;
+use frontdesk_store::{PlaybookRecord, StoreError};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+pub fn view(p: &PlaybookRecord) -> PlaybookView {
+    PlaybookView {
+        id: p.id,
+        version: p.version,
+        active: p.active,
+        allowed_origins: p.allowed_origins.clone(),
+        definition: serde_json::to_value(&p.definition).unwrap_or_default(),
+        updated_at: p.updated_at,
+    }
+}
+
+/// Parses and validates a definition; all problems in one clear message.
+fn parse(definition: serde_json::Value) -> Result<Playbook, ApiError> {
+    let p: Playbook = serde_json::from_value(definition).map_err(|e| {
+        ApiError::unprocessable(
+            "invalid_playbook",
+            format!("The playbook is not well-formed: {e}"),
+        )
+    })?;
+    p.validate().map_err(|errors| {
+        let list: Vec<String> = errors
+            .iter()
+            .map(|e| match &e.card {
+                Some(c) => format!("card `{c}`: {}", e.message),
+                None => e.message.clone(),
+            })
+            .collect();
+        ApiError::unprocessable(
+            "invalid_playbook",
+            format!(
+                "The playbook has {} problem(s): {}",
+                list.len(),
+                list.join("; ")
+            ),
+        )
+    })?;
+    Ok(p)
+}
+
+fn not_found(e: StoreError) -> ApiError {
+    match e {
+        StoreError::NotFound => {
+            ApiError::not_found("playbook_not_found", "No playbook with this id.")
+        }
+        other => other.into(),
+    }
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct TemplateView {
+    pub key: String,
+    pub name: String,
+}
+
+/// The templates a playbook can start from (S1).
+#[utoipa::path(get, path = "/api/playbook-templates", tag = "playbooks", security(("bearer" = [])),
+    responses((status = 200, body = Vec<TemplateView>), (status = 403, body = ErrorBody)))]
+pub async fn templates(_admin: AdminSession) -> Json<Vec<TemplateView>> {
+    Json(
+        TEMPLATES
+            .iter()
+            .map(|(key, name)| TemplateView {
+                key: (*key).into(),
+                name: (*name).into(),
+            })
+            .collect(),
+    )
+}
+
+/// All playbooks.
+#[utoipa::path(get, path = "/api/playbooks", tag = "playbooks", security(("bearer" = [])),
+    responses((status = 200, body = Vec<PlaybookView>), (status = 403, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    _admin: AdminSession,
+) -> Result<Json<Vec<PlaybookView>>, ApiError> {
+    Ok(Json(
+        state
+            .store
+            .list_playbooks()
+            .await?
+            .iter()
+            .map(view)
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewPlaybook {
+    /// A full definition…
+    #[schema(value_type = Option<Object>)]
+    pub definition: Option<serde_json::Value>,
+    /// …or a template key (`chat_with_your_leads`, …) with a language (`en`, `de`).
+    pub template: Option<String>,
+    pub language: Option<String>,
+}
+
+/// Create a playbook (inactive until activated).
+#[utoipa::path(post, path = "/api/playbooks", tag = "playbooks", security(("bearer" = [])), request_body = NewPlaybook,
+    responses((status = 201, body = PlaybookView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    _admin: AdminSession,
+    ApiJson(req): ApiJson<NewPlaybook>,
+) -> Result<(StatusCode, Json<PlaybookView>), ApiError> {
+    let definition = match (req.definition, req.template) {
+        (Some(d), None) => parse(d)?,
+        (None, Some(key)) => {
+            let lang = match req.language.as_deref() {
+                None => Language::En,
+                Some(tag) => Language::from_tag(tag).ok_or_else(|| {
+                    ApiError::unprocessable("invalid_field", "`language` must be `en` or `de`.")
+                })?,
+            };
+            template(&key, lang).ok_or_else(|| {
+                ApiError::unprocessable(
+                    "unknown_template",
+                    format!("There is no template `{key}`."),
+                )
+            })?
+        }
+        _ => {
+            return Err(ApiError::unprocessable(
+                "invalid_body",
+                "Send either `definition` or `template`.",
+            ))
+        }
+    };
+    let record = state
+        .store
+        .create_playbook(Uuid::now_v7(), definition, false, now_ms())
+        .await?;
+    Ok((StatusCode::CREATED, Json(view(&record))))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct DefinitionBody {
+    #[schema(value_type = Object)]
+    pub definition: serde_json::Value,
+}
+
+/// Check a definition without saving it.
+#[utoipa::path(post, path = "/api/playbooks/validate", tag = "playbooks", security(("bearer" = [])), request_body = DefinitionBody,
+    responses((status = 200, body = ValidationReport), (status = 403, body = ErrorBody)))]
+pub async fn validate(
+    _admin: AdminSession,
+    ApiJson(req): ApiJson<DefinitionBody>,
+) -> Json<ValidationReport> {
+    let errors = match serde_json::from_value::<Playbook>(req.definition) {
+        Err(e) => vec![ValidationProblem {
+            card: None,
+            message: format!("not well-formed: {e}"),
+        }],
+        Ok(p) => p
+            .validate()
+            .err()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| ValidationProblem {
+                card: e.card,
+                message: e.message,
+            })
+            .collect(),
+    };
+    Json(ValidationReport {
+        valid: errors.is_empty(),
+        errors,
+    })
+}
+
+/// One playbook.
+#[utoipa::path(get, path = "/api/playbooks/{id}", tag = "playbooks", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Playbook id")),
+    responses((status = 200, body = PlaybookView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    _admin: AdminSession,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Json<PlaybookView>, ApiError> {
+    Ok(Json(view(
+        &state.store.playbook(id).await.map_err(not_found)?,
+    )))
+}
+
+/// Save a new version. Conversations already running keep the version they started with.
+#[utoipa::path(put, path = "/api/playbooks/{id}", tag = "playbooks", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Playbook id")), request_body = DefinitionBody,
+    responses((status = 200, body = PlaybookView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update(
+    State(state): State<AppState>,
+    _admin: AdminSession,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(req): ApiJson<DefinitionBody>,
+) -> Result<Json<PlaybookView>, ApiError> {
+    let definition = parse(req.definition)?;
+    Ok(Json(view(
+        &state
+            .store
+            .update_playbook(id, definition, now_ms())
+            .await
+            .map_err(not_found)?,
+    )))
+}
+
+/// Activate: the widget may now run it.
+#[utoipa::path(post, path = "/api/playbooks/{id}/activate", tag = "playbooks", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Playbook id")),
+    responses((status = 200, body = PlaybookView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn activate(
+    State(state): State<AppState>,
+    _admin: AdminSession,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Json<PlaybookView>, ApiError> {
+    Ok(Json(view(
+        &state
+            .store
+            .set_playbook_active(id, true, now_ms())
+            .await
+            .map_err(not_found)?,
+    )))
+}
+
+/// Deactivate: new visitors can no longer start it; running conversations go on.
+#[utoipa::path(post, path = "/api/playbooks/{id}/deactivate", tag = "playbooks", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Playbook id")),
+    responses((status = 200, body = PlaybookView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn deactivate(
+    State(state): State<AppState>,
+    _admin: AdminSession,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Json<PlaybookView>, ApiError> {
+    Ok(Json(view(
+        &state
+            .store
+            .set_playbook_active(id, false, now_ms())
+            .await
+            .map_err(not_found)?,
+    )))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct OriginsBody {
+    /// e.g. `["https://www.example.com"]`
+    pub origins: Vec<String>,
+}
+
+/// Checks `https://host[:port]` (or `http://`), lowercased, without path.
+fn check_origin(o: &str) -> Result<String, ApiError> {
+    let bad = || {
+        ApiError::unprocessable(
+            "invalid_origin",
+            format!("`{o}` is not a site address like https://www.example.com (no path)."),
+        )
+    };
+    let lower = o.trim().trim_end_matches('/').to_ascii_lowercase();
+    let (scheme, host) = lower.split_once("://").ok_or_else(bad)?;
+    let host_ok = !host.is_empty()
+        && host.len() <= 253
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c));
+    if !matches!(scheme, "http" | "https") || !host_ok {
+        return Err(bad());
+    }
+    Ok(lower)
+}
+
+/// Set the sites where the widget may run (besides this server's own pages).
+#[utoipa::path(put, path = "/api/playbooks/{id}/origins", tag = "playbooks", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Playbook id")), request_body = OriginsBody,
+    responses((status = 200, body = PlaybookView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_origins(
+    State(state): State<AppState>,
+    _admin: AdminSession,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(req): ApiJson<OriginsBody>,
+) -> Result<Json<PlaybookView>, ApiError> {
+    if req.origins.len() > 50 {
+        return Err(ApiError::unprocessable(
+            "invalid_origin",
+            "At most 50 sites per playbook.",
+        ));
+    }
+    let origins = req
+        .origins
+        .iter()
+        .map(|o| check_origin(o))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Json(view(
+        &state
+            .store
+            .set_playbook_origins(id, origins, now_ms())
+            .await
+            .map_err(not_found)?,
+    )))
+}
+
+/// The base address visitors' browsers reach this server at.
+pub fn public_url(state: &AppState, headers: &HeaderMap) -> String {
+    if let Some(u) = &state.config.public_url {
+        return u.trim_end_matches('/').to_owned();
+    }
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+        })
+        .unwrap_or("127.0.0.1:8080");
+    format!("http://{host}")
+}
+
+/// The install snippet (S6): a config object, a queue stub and an async loader.
+pub fn install_snippet(server: &str, playbook: Uuid) -> String {
+    format!(
+        r#"<script>
+  window.frontdeskConfig = {{ server: "{server}", playbookId: "{playbook}" }};
+  (function (w, d) {{
+    if (w.Frontdesk) return;
+    var q = [];
+    w.Frontdesk = {{
+      q: q,
+      on: function (name, handler) {{ q.push(["on", name, handler]); }},
+      trigger: function (name) {{ q.push(["trigger", name]); }}
+    }};
+    var s = d.createElement("script");
+    s.async = true;
+    s.src = w.frontdeskConfig.server + "/widget.js";
+    d.head.appendChild(s);
+  }})(window, document);
+</script>"#
+    )
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct SnippetView {
+    pub snippet: String,
+}
+
+/// The snippet to paste into a website.
+#[utoipa::path(get, path = "/api/playbooks/{id}/snippet", tag = "playbooks", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Playbook id")),
+    responses((status = 200, body = SnippetView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn snippet(
+    State(state): State<AppState>,
+    _admin: AdminSession,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Json<SnippetView>, ApiError> {
+    let p = state.store.playbook(id).await.map_err(not_found)?;
+    Ok(Json(SnippetView {
+        snippet: install_snippet(&public_url(&state, &headers), p.id),
+    }))
+}

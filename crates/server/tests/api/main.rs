@@ -6,5 +6,7 @@ mod bad_input;
 mod concurrency;
 mod durability;
 mod lifecycle;
+mod liveness;
+mod playbooks;
 mod resume;
 mod support;

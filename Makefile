@@ -1,6 +1,6 @@
 # One entry point for people and CI.
 #   make run   — build and start Frontdesk (server on its embedded SQLite in ./data)
-#   make test  — everything CI checks: formatting, lints, all tests
+#   make test  — everything CI checks: formatting, lints, Rust tests, browser tests
 #   make bench — the load benchmark (see docs/performance.md)
 
 CARGO ?= cargo
@@ -14,6 +14,7 @@ test:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 	$(CARGO) test --workspace --locked
+	bash tests/e2e/run.sh
 
 bench:
 	bash bench/run.sh

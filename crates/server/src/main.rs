@@ -34,6 +34,7 @@ async fn main() -> anyhow::Result<()> {
     }
     println!("Data directory: {}", data.display());
     println!("frontdesk-server listening on http://{addr}");
+    println!("Try the chat widget on the demo site: http://{addr}/demo");
     println!("API documentation: http://{addr}/api/openapi.json");
     tracing::info!(%addr, "listening");
     serve(listener, started, shutdown_signal()).await?;

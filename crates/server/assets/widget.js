@@ -455,7 +455,8 @@
     }
   }
 
-  function render() {
+  /** Brings the DOM up to date with the state; `toBottom` scrolls to the newest message. */
+  function render(toBottom) {
     if (!ui.log) return;
     renderTitle();
     var log = ui.log;
@@ -488,7 +489,8 @@
     });
     renderFoot();
     renderBanner();
-    if (wasAtBottom || isOpen) log.scrollTop = log.scrollHeight;
+    // Follow new messages unless the visitor scrolled up to read.
+    if (wasAtBottom || toBottom === true) log.scrollTop = log.scrollHeight;
     checkEnded();
   }
 
@@ -673,7 +675,7 @@
     byId[id] = m;
     msgs.push(m);
     outbox[id] = { body: body, conversation_id: conv.id };
-    render();
+    render(true);
     deliver(id);
   }
 
@@ -976,7 +978,7 @@
       ui.launch.hidden = true;
       ui.launch.setAttribute("aria-expanded", "true");
       footKey = ""; // re-render to focus the right control
-      render();
+      render(true);
       emit("opened");
     }
     if (!conv || conv.state === "closed") {
@@ -989,10 +991,11 @@
     if (!ready || !isOpen) return;
     isOpen = false;
     session.del("open");
+    var hadFocus = !!root.getRootNode().activeElement;
     ui.panel.hidden = true;
     ui.launch.hidden = false;
     ui.launch.setAttribute("aria-expanded", "false");
-    ui.launch.focus();
+    if (hadFocus) ui.launch.focus(); // keep the keyboard user's place
     emit("closed");
   }
 

@@ -181,6 +181,7 @@ pub fn app(state: AppState) -> Router {
     .layer(axum::extract::DefaultBodyLimit::max(
         frontdesk_protocol::MAX_REQUEST_BYTES,
     ))
+    .layer(axum::middleware::from_fn(visitor_cors))
     .layer(axum::middleware::from_fn(log_request))
     .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
         ApiError::new(
@@ -191,6 +192,46 @@ pub fn app(state: AppState) -> Router {
         .into_response()
     }))
     .with_state(state)
+}
+
+/// CORS for the public visitor endpoints only: the widget runs on customers' sites and calls
+/// them with a bearer token (never cookies), so any origin may; the Origin check against the
+/// playbook's allowed sites happens in the handlers. Operator endpoints get no CORS headers.
+pub async fn visitor_cors(req: Request, next: Next) -> Response {
+    use axum::http::{header, HeaderValue, Method, StatusCode};
+    let path = req.uri().path();
+    let public = path.starts_with("/api/visitor/")
+        || path.starts_with("/api/widget/")
+        || path == "/widget.js";
+    if !public {
+        return next.run(req).await;
+    }
+    let preflight = req.method() == Method::OPTIONS;
+    let mut response = if preflight {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        next.run(req).await
+    };
+    let h = response.headers_mut();
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    if preflight {
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            HeaderValue::from_static("GET, POST"),
+        );
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            HeaderValue::from_static("authorization, content-type"),
+        );
+        h.insert(
+            header::ACCESS_CONTROL_MAX_AGE,
+            HeaderValue::from_static("3600"),
+        );
+    }
+    response
 }
 
 /// One structured log line per request: method, route (never the query, which may hold a

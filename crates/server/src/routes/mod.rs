@@ -73,17 +73,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(visitor_router())
 }
 
-/// The public visitor endpoints: callable from any website (CORS), bearer tokens only, no
-/// cookies — so a foreign page gains nothing it could not do with its own token.
+/// The public visitor endpoints (CORS for them: see [`crate::visitor_cors`]).
 fn visitor_router() -> OpenApiRouter<AppState> {
-    let cors = tower_http::cors::CorsLayer::new()
-        .allow_origin(tower_http::cors::Any)
-        .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
-        .allow_headers([
-            axum::http::header::AUTHORIZATION,
-            axum::http::header::CONTENT_TYPE,
-        ])
-        .max_age(std::time::Duration::from_secs(3600));
     OpenApiRouter::new()
         .routes(routes!(widget::config))
         .routes(routes!(visitors::create_session))
@@ -93,7 +84,6 @@ fn visitor_router() -> OpenApiRouter<AppState> {
         .routes(routes!(visitors::conversation))
         .routes(routes!(visitors::send))
         .routes(routes!(crate::realtime::visitor_stream))
-        .layer(cors)
 }
 
 /// The OpenAPI document, built once.

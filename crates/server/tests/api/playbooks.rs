@@ -431,3 +431,35 @@ async fn a_flood_of_visitor_sessions_is_rate_limited_without_slowing_operators()
     }
     tokio::time::sleep(Duration::from_millis(10)).await;
 }
+
+#[tokio::test]
+async fn the_widget_may_call_visitor_endpoints_from_another_site() {
+    let server = Server::start(&[]);
+    let api = server.api();
+    let preflight = |path: &'static str| {
+        let api = api.clone();
+        async move {
+            api.http
+                .request(reqwest::Method::OPTIONS, format!("{}{path}", api.base))
+                .header("origin", "https://www.acme.test")
+                .header("access-control-request-method", "POST")
+                .header(
+                    "access-control-request-headers",
+                    "authorization,content-type",
+                )
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let r = preflight("/api/visitor/session").await;
+    assert!(r.status().is_success(), "preflight answered {}", r.status());
+    assert_eq!(r.headers()["access-control-allow-origin"], "*");
+    assert!(r.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .contains("authorization"));
+    // Operator endpoints stay closed to other sites.
+    let r = preflight("/api/conversations").await;
+    assert!(r.headers().get("access-control-allow-origin").is_none());
+}

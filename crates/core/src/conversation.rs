@@ -91,6 +91,13 @@ pub enum Command {
     Close { by: Actor },
     /// Check that `by` may add a message now.
     PostMessage { by: Actor },
+    /// The assignee can no longer answer (their account was disabled): the conversation goes
+    /// back to Unassigned, or to offline mode when nobody is online.
+    Release {
+        now: Millis,
+        wait_ms: Millis,
+        anyone_online: bool,
+    },
 }
 
 /// Who receives an emitted event.
@@ -136,6 +143,8 @@ pub enum SystemText {
     OperatorJoined { name: String },
     /// "The chat has ended."
     Ended,
+    /// The assignee left; someone else will take over.
+    OperatorLeft,
 }
 
 impl SystemText {
@@ -146,6 +155,7 @@ impl SystemText {
             SystemText::OfflineMessage => offline.to_owned(),
             SystemText::OperatorJoined { name } => lang.operator_joined(name),
             SystemText::Ended => lang.chat_ended().to_owned(),
+            SystemText::OperatorLeft => lang.operator_left().to_owned(),
         }
     }
 }
@@ -379,6 +389,43 @@ pub fn apply(state: &ConversationState, command: &Command) -> Result<Outcome, Re
             });
             Ok(outcome(S::Closed, effects))
         }
+        Command::Release {
+            now,
+            wait_ms,
+            anyone_online,
+        } => match state {
+            S::Assigned { operator } => {
+                let (next, text) = if *anyone_online {
+                    (
+                        S::Waiting {
+                            deadline: now.saturating_add((*wait_ms).max(0)),
+                        },
+                        SystemText::OperatorLeft,
+                    )
+                } else {
+                    (S::Offline, SystemText::OfflineMessage)
+                };
+                let to = Audience::of_messages(&next);
+                Ok(outcome(
+                    next,
+                    vec![
+                        Effect::Removed {
+                            to: OperatorAudience::One(*operator),
+                        },
+                        Effect::Upsert {
+                            to: Audience::operators(all),
+                            with_messages: true,
+                        },
+                        Effect::Upsert {
+                            to: Audience::visitor(),
+                            with_messages: false,
+                        },
+                        Effect::SystemMessage { text, to },
+                    ],
+                ))
+            }
+            _ => Err(Rejection::NotAssigned),
+        },
         Command::PostMessage { by } => match (by, state) {
             (Actor::Visitor | Actor::System, _) => Ok(outcome(state.clone(), vec![])),
             (Actor::Operator(op), S::Assigned { operator }) if op == operator => {

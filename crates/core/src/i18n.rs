@@ -42,6 +42,15 @@ impl Language {
         }
     }
 
+    pub fn operator_left(self) -> &'static str {
+        match self {
+            Language::En => "Your operator had to leave; someone else will be with you shortly.",
+            Language::De => {
+                "Die Person musste den Chat verlassen; gleich ist jemand anderes für dich da."
+            }
+        }
+    }
+
     pub fn default_online_message(self) -> &'static str {
         match self {
             Language::En => "Thanks! An operator will be with you shortly.",

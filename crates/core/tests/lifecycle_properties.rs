@@ -15,6 +15,7 @@ enum Step {
     Close(Option<usize>),
     PostVisitor,
     PostOperator(usize),
+    Release { online: bool },
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -32,6 +33,7 @@ fn step() -> impl Strategy<Value = Step> {
         proptest::option::of(op.clone()).prop_map(Step::Close),
         Just(Step::PostVisitor),
         op.prop_map(Step::PostOperator),
+        any::<bool>().prop_map(|online| Step::Release { online }),
     ]
 }
 
@@ -94,6 +96,7 @@ proptest! {
                 Step::Close(by) => Command::Close { by: by.map(|i| Actor::Operator(ops[i])).unwrap_or(Actor::System) },
                 Step::PostVisitor => Command::PostMessage { by: Actor::Visitor },
                 Step::PostOperator(i) => Command::PostMessage { by: Actor::Operator(ops[i]) },
+                Step::Release { online } => Command::Release { now, wait_ms: 10, anyone_online: online },
             };
             let result = apply(&state, &cmd);
             // Closed is absorbing: everything is refused.

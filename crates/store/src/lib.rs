@@ -231,6 +231,14 @@ pub trait Store: Send + Sync + 'static {
     async fn list_operators(&self) -> StoreResult<Vec<OperatorRecord>>;
     async fn operator(&self, id: OperatorId) -> StoreResult<OperatorRecord>;
     async fn operator_by_email(&self, email: &str) -> StoreResult<OperatorRecord>;
+    /// Hands every conversation assigned to `operator` back to Unassigned (or offline mode
+    /// when nobody is online), e.g. after their account was disabled.
+    async fn release_assigned(
+        &self,
+        operator: OperatorId,
+        handoff: Handoff,
+        now: Millis,
+    ) -> StoreResult<Vec<ConversationRecord>>;
     /// Disables the account and deletes all of its sessions.
     async fn disable_operator(&self, id: OperatorId) -> StoreResult<OperatorRecord>;
     async fn set_password_hash(&self, id: OperatorId, hash: String) -> StoreResult<()>;

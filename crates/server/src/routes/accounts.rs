@@ -278,6 +278,16 @@ pub async fn disable_operator(
         other => other?,
     };
     state.presence.forget(id);
+    // Their chats must not wait for someone who cannot answer: back to Unassigned.
+    let handoff = frontdesk_store::Handoff {
+        anyone_online: state.presence.anyone_online(),
+        wait_override_ms: state.config.wait_time_secs.map(|s| s as i64 * 1000),
+    };
+    for c in state.store.release_assigned(id, handoff, now_ms()).await? {
+        if let frontdesk_core::ConversationState::Waiting { deadline } = c.state {
+            state.deadlines.schedule(c.id, deadline);
+        }
+    }
     state.hub.kick_operator(
         id,
         None,

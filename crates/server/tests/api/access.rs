@@ -375,3 +375,65 @@ async fn logout_revokes_the_token() {
     assert_error(s, &b, StatusCode::UNAUTHORIZED, "wrong password");
     assert_eq!(b["code"], "invalid_credentials");
 }
+
+#[tokio::test]
+async fn a_disabled_operators_chats_go_back_to_unassigned() {
+    let server = Server::start(&[]);
+    let api = server.api();
+    let admin = api.admin(&server).await;
+    let a = api.operator(&admin, "Ann").await;
+    let b = api.operator(&admin, "Bob").await;
+    let _wa = api.go_online(&a).await;
+    let mut wb = api.go_online(&b).await;
+    let v = api.visitor(None).await;
+    let id = api.ask_for_person(&v).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        api.post(
+            &format!("/api/conversations/{id}/assign"),
+            &a.token,
+            json!({})
+        )
+        .await
+        .0,
+        StatusCode::OK
+    );
+    let (status, _) = api
+        .post(
+            &format!("/api/operators/{}/disable", a.id),
+            &admin.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // Back in Unassigned for the others, announced on their stream, with the bot's name again.
+    assert_eq!(api.folder(&b, "unassigned").await, vec![id.clone()]);
+    // B saw it leave Unassigned when Ann took it, and now sees it come back.
+    let gone = wb
+        .until(|f| about(f, &id) && f["event"]["kind"] == "conversation_removed")
+        .await;
+    assert!(gone["seq"].as_i64().is_some());
+    let f = wb
+        .until(|f| about(f, &id) && f["event"]["kind"] != "message")
+        .await;
+    assert_eq!(f["event"]["kind"], "conversation_upsert");
+    assert_eq!(f["event"]["conversation"]["state"], "waiting");
+    let (_, s) = api.get("/api/visitor/conversation", &v.token).await;
+    assert_eq!(s["conversation"]["display_name"], "Frontdesk Bot");
+    assert!(s["messages"].as_array().unwrap().last().unwrap()["body"]
+        .as_str()
+        .unwrap()
+        .contains("had to leave"));
+    assert_eq!(
+        api.post(
+            &format!("/api/conversations/{id}/assign"),
+            &b.token,
+            json!({})
+        )
+        .await
+        .0,
+        StatusCode::OK
+    );
+}

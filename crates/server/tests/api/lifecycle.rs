@@ -292,6 +292,16 @@ async fn wait_time_expiry_moves_to_offline_mode_once() {
         .unwrap()
         .contains("nobody is available"));
     assert!(api.folder(&admin, "unassigned").await.is_empty());
+    // Once: the timer's rescans and a restart-style re-arm must not add a second expiry.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let (_, detail) = api.get("/api/visitor/conversation", &v.token).await;
+    let expiries = detail["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["body"].as_str().unwrap().contains("nobody is available"))
+        .count();
+    assert_eq!(expiries, 1);
 }
 
 #[tokio::test]

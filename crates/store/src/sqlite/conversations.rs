@@ -525,10 +525,14 @@ pub fn apply(
         .as_ref()
         .map(|p| p.appearance.bot_name.clone())
         .unwrap_or_else(|| DEFAULT_BOT_NAME.to_owned());
-    let display_name = outcome
-        .display_name
-        .clone()
-        .unwrap_or_else(|| before.display_name.clone());
+    let display_name = match command {
+        // Nobody is answering any more: the visitor sees the bot's name again.
+        Command::Release { .. } => bot_name.clone(),
+        _ => outcome
+            .display_name
+            .clone()
+            .unwrap_or_else(|| before.display_name.clone()),
+    };
     let deadline = match outcome.state {
         ConversationState::Waiting { deadline } => Some(deadline),
         _ => None,
@@ -720,4 +724,34 @@ fn emit(
         payload,
     }));
     Ok(())
+}
+
+/// Hands every conversation assigned to `operator` back (their account was disabled).
+pub fn release_assigned(
+    tx: &Connection,
+    ctx: &mut WriteCtx,
+    operator: OperatorId,
+    handoff: Handoff,
+    now: Millis,
+) -> StoreResult<Vec<ConversationRecord>> {
+    let ids: Vec<String> = tx
+        .prepare_cached("SELECT id FROM conversations WHERE state = 'assigned' AND assignee_id = ?1 ORDER BY num")?
+        .query_map([operator.to_string()], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        let id: ConversationId = rows::parse_id(&id)?;
+        let c = load(tx, id)?;
+        let card_wait = playbook_of(tx, &c)?
+            .zip(c.bot_card.clone())
+            .and_then(|(pb, card)| pb.livechat(&card).map(|(_, secs, _, _)| secs as i64 * 1000));
+        let wait_ms = handoff.wait_override_ms.or(card_wait).unwrap_or(120_000);
+        let command = Command::Release {
+            now,
+            wait_ms,
+            anyone_online: handoff.anyone_online,
+        };
+        out.push(apply(tx, ctx, id, &command, now)?);
+    }
+    Ok(out)
 }

@@ -323,6 +323,17 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn release_assigned(
+        &self,
+        operator: OperatorId,
+        handoff: Handoff,
+        now: Millis,
+    ) -> StoreResult<Vec<ConversationRecord>> {
+        self.writer
+            .run(move |tx, ctx| conversations::release_assigned(tx, ctx, operator, handoff, now))
+            .await
+    }
+
     async fn delete_other_sessions(&self, operator: OperatorId, keep: &str) -> StoreResult<()> {
         let keep = keep.to_owned();
         self.writer

@@ -207,6 +207,26 @@ pub enum Rejection {
     NotAssigned,
 }
 
+/// The handoff rule (S4): with someone online the conversation waits in Unassigned until
+/// `now + wait_ms` and the visitor reads `online_text`; otherwise it goes to offline mode.
+fn queue_or_offline(
+    now: Millis,
+    wait_ms: Millis,
+    anyone_online: bool,
+    online_text: SystemText,
+) -> (ConversationState, SystemText) {
+    if anyone_online {
+        (
+            ConversationState::Waiting {
+                deadline: now.saturating_add(wait_ms.max(0)),
+            },
+            online_text,
+        )
+    } else {
+        (ConversationState::Offline, SystemText::OfflineMessage)
+    }
+}
+
 fn outcome(state: ConversationState, effects: Vec<Effect>) -> Outcome {
     Outcome {
         state,
@@ -231,16 +251,7 @@ pub fn apply(state: &ConversationState, command: &Command) -> Result<Outcome, Re
             if *state != S::Bot {
                 return Err(Rejection::AlreadyRequested);
             }
-            let (next, text) = if *anyone_online {
-                (
-                    S::Waiting {
-                        deadline: now.saturating_add((*wait_ms).max(0)),
-                    },
-                    SystemText::Online,
-                )
-            } else {
-                (S::Offline, SystemText::OfflineMessage)
-            };
+            let (next, text) = queue_or_offline(*now, *wait_ms, *anyone_online, SystemText::Online);
             let to = Audience::of_messages(&next);
             Ok(outcome(
                 next,
@@ -395,16 +406,8 @@ pub fn apply(state: &ConversationState, command: &Command) -> Result<Outcome, Re
             anyone_online,
         } => match state {
             S::Assigned { operator } => {
-                let (next, text) = if *anyone_online {
-                    (
-                        S::Waiting {
-                            deadline: now.saturating_add((*wait_ms).max(0)),
-                        },
-                        SystemText::OperatorLeft,
-                    )
-                } else {
-                    (S::Offline, SystemText::OfflineMessage)
-                };
+                let (next, text) =
+                    queue_or_offline(*now, *wait_ms, *anyone_online, SystemText::OperatorLeft);
                 let to = Audience::of_messages(&next);
                 Ok(outcome(
                     next,

@@ -60,17 +60,7 @@ async fn malformed_bodies_wrong_types_oversized_and_unknown_ids_are_4xx_json() {
     let api = server.api();
     let admin = api.admin(&server).await;
     let _ws = api.go_online(&admin).await;
-    let v = api.visitor(None).await;
-    let id = api.ask_for_person(&v).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    api.post(
-        &format!("/api/conversations/{id}/assign"),
-        &admin.token,
-        json!({}),
-    )
-    .await;
+    let (_v, id) = api.assigned_chat(&admin).await;
     let json_ct = Some("application/json");
     let send_path = format!("/api/conversations/{id}/messages");
     let t = Some(admin.token.as_str());
@@ -139,17 +129,7 @@ async fn the_same_message_id_stores_one_message() {
     let api = server.api();
     let admin = api.admin(&server).await;
     let _ws = api.go_online(&admin).await;
-    let v = api.visitor(None).await;
-    let id = api.ask_for_person(&v).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    api.post(
-        &format!("/api/conversations/{id}/assign"),
-        &admin.token,
-        json!({}),
-    )
-    .await;
+    let (v, id) = api.assigned_chat(&admin).await;
     let body = json!({"message_id": uuid::Uuid::now_v7(), "body": "once"});
     let first = api
         .post("/api/visitor/messages", &v.token, body.clone())

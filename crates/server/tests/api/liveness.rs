@@ -19,17 +19,7 @@ async fn an_operator_whose_app_stops_reading_goes_offline() {
     let api = server.api();
     let admin = api.admin(&server).await;
     let _ws = api.go_online(&admin).await; // never read from again
-    let v = api.visitor(None).await;
-    let id = api.ask_for_person(&v).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    api.post(
-        &format!("/api/conversations/{id}/assign"),
-        &admin.token,
-        json!({}),
-    )
-    .await;
+    let (v, _id) = api.assigned_chat(&admin).await;
     let big = "🙂".repeat(3900);
     let start = Instant::now();
     let mut offline_after = None;

@@ -164,17 +164,7 @@ async fn a_slow_reader_catches_up_from_storage() {
     let admin = api.admin(&server).await;
     let mut ws = api.go_online(&admin).await;
     let mut view = View::default();
-    let v = api.visitor(None).await;
-    let id = api.ask_for_person(&v).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    api.post(
-        &format!("/api/conversations/{id}/assign"),
-        &admin.token,
-        json!({}),
-    )
-    .await;
+    let (v, id) = api.assigned_chat(&admin).await;
     // Large messages while the client reads nothing: the socket buffers fill, the server's
     // per-connection queue overflows, and the connection must fall back to the database.
     // 4-byte characters: ~16 KB per event, ~25 MB in all, more than loopback socket buffers hold.

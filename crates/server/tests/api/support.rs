@@ -227,6 +227,24 @@ impl Api {
         body
     }
 
+    /// A new visitor's conversation, asked for and assigned to `op`: (visitor, conversation id).
+    pub async fn assigned_chat(&self, op: &Operator) -> (Visitor, String) {
+        let v = self.visitor(None).await;
+        let id = self.ask_for_person(&v).await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let (status, body) = self
+            .post(
+                &format!("/api/conversations/{id}/assign"),
+                &op.token,
+                json!({}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "assign: {body}");
+        (v, id)
+    }
+
     /// Chooses online and opens the operator's stream; returns once the server counts them online.
     pub async fn go_online(&self, op: &Operator) -> Ws {
         let (status, body) = self

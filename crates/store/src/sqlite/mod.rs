@@ -28,6 +28,8 @@ const READERS: usize = 4;
 pub struct SqliteStore {
     writer: Writer,
     readers: Mutex<Vec<Connection>>,
+    /// One permit per pooled read connection.
+    read_slots: tokio::sync::Semaphore,
     path: PathBuf,
     /// Highest committed event seq, published by the writer after each commit.
     head: Arc<AtomicI64>,
@@ -101,19 +103,24 @@ impl SqliteStore {
         Ok(SqliteStore {
             writer,
             readers: Mutex::new(readers),
+            read_slots: tokio::sync::Semaphore::new(READERS),
             path,
             head,
         })
     }
 
-    /// Runs `f` on a pooled read-only connection, off the async runtime.
+    /// Runs `f` on a pooled read-only connection, off the async runtime. At most [`READERS`]
+    /// reads run at once; the rest wait for a connection (opening a connection per read under
+    /// load costs far more than waiting, and each one brings its own page cache).
     async fn read<T: Send + 'static>(
         &self,
         f: impl FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
     ) -> StoreResult<T> {
+        let _permit = self.read_slots.acquire().await.map_err(db_err)?;
         let conn = self.readers.lock().map_err(db_err)?.pop();
         let conn = match conn {
             Some(c) => c,
+            // Only after a read's thread panicked and lost its connection.
             None => {
                 let c = Connection::open_with_flags(
                     &self.path,
@@ -129,10 +136,7 @@ impl SqliteStore {
         })
         .await
         .map_err(db_err)?;
-        let mut pool = self.readers.lock().map_err(db_err)?;
-        if pool.len() < READERS {
-            pool.push(conn);
-        }
+        self.readers.lock().map_err(db_err)?.push(conn);
         result
     }
 }

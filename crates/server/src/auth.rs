@@ -38,15 +38,42 @@ pub fn new_password() -> String {
         .collect()
 }
 
+/// Runs Argon2 work on one dedicated thread. Each hash needs a 19 MiB buffer; on the blocking
+/// pool every thread's malloc arena kept one (hundreds of MiB after a few dozen sign-ins), and
+/// one thread also bounds the CPU a flood of sign-ins can take from the chats.
+async fn on_hashing_thread<T: Send + 'static>(
+    job: impl FnOnce() -> T + Send + 'static,
+) -> Option<T> {
+    type Job = Box<dyn FnOnce() + Send>;
+    static HASHER: std::sync::OnceLock<std::sync::Mutex<std::sync::mpsc::Sender<Job>>> =
+        std::sync::OnceLock::new();
+    let sender = HASHER.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel::<Job>();
+        let _ = std::thread::Builder::new()
+            .name("frontdesk-argon2".into())
+            .spawn(move || {
+                while let Ok(job) = rx.recv() {
+                    job();
+                }
+            });
+        std::sync::Mutex::new(tx)
+    });
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let job: Job = Box::new(move || {
+        let _ = tx.send(job());
+    });
+    sender.lock().ok()?.send(job).ok()?;
+    rx.await.ok()
+}
+
 pub async fn hash_password(password: String) -> Result<String, ApiError> {
-    tokio::task::spawn_blocking(move || {
+    on_hashing_thread(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
             .hash_password(password.as_bytes(), &salt)
             .map(|h| h.to_string())
     })
     .await
-    .ok()
     .and_then(Result::ok)
     .ok_or_else(|| {
         ApiError::new(
@@ -60,7 +87,7 @@ pub async fn hash_password(password: String) -> Result<String, ApiError> {
 /// Checks `password` against a stored hash; `None` compares against a dummy so unknown
 /// emails take as long as wrong passwords.
 pub async fn verify_password(password: String, hash: Option<String>) -> bool {
-    tokio::task::spawn_blocking(move || {
+    on_hashing_thread(move || {
         const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2C1dIw8bDk7N2p0yV6Ae6cGtS3wVgQk5m3Z6o6gk0Dk";
         let stored = hash.as_deref().unwrap_or(DUMMY);
         let ok = PasswordHash::new(stored)

@@ -314,17 +314,18 @@ pub async fn send_visitor_message(
 ) -> Result<PostedMessage, ApiError> {
     check_body(&body)?;
     state.visitor_limiter.guard(&me.id.to_string())?;
-    let c = match conversation {
-        Some(id) => match state.store.conversation(ConversationId(id)).await {
-            Ok(c) if c.visitor_id == me.id => c,
-            Ok(_) | Err(StoreError::NotFound) => return Err(ApiError::conversation_not_found()),
-            Err(e) => return Err(e.into()),
-        },
-        None => state
-            .store
-            .open_conversation_of(me.id)
-            .await?
-            .ok_or_else(no_conversation)?,
+    // The store checks that the conversation is the visitor's (in the same transaction),
+    // so the hot path does no extra read.
+    let conversation = match conversation {
+        Some(id) => ConversationId(id),
+        None => {
+            state
+                .store
+                .open_conversation_of(me.id)
+                .await?
+                .ok_or_else(no_conversation)?
+                .id
+        }
     };
     let message = NewMessage {
         id: MessageId(message_id),
@@ -335,10 +336,11 @@ pub async fn send_visitor_message(
     };
     state
         .store
-        .post_message(c.id, Actor::Visitor, message, now_ms())
+        .post_message(conversation, Actor::Visitor, message, now_ms())
         .await
         .map_err(|e| match e {
             StoreError::Conflict(m) => ApiError::conflict("message_id_taken", m),
+            StoreError::NotFound => ApiError::conversation_not_found(),
             other => other.into(),
         })
 }

@@ -618,6 +618,10 @@ pub fn post_message(
     now: Millis,
 ) -> StoreResult<PostedMessage> {
     let conversation = load(tx, id)?;
+    // A visitor writes only into their own conversation; for anyone else it does not exist.
+    if actor == Actor::Visitor && message.author_id != Some(conversation.visitor_id.0) {
+        return Err(StoreError::NotFound);
+    }
     // A retry of a committed send: answer with what was stored, write nothing.
     let existing = tx
         .prepare_cached(&format!(

@@ -118,7 +118,12 @@ fn run(
             }
             let mark = ctx.events.len();
             let seq_mark = ctx.next_seq;
-            if conn.execute_batch("SAVEPOINT request").is_err() {
+            // Cached statements: these run for every request, parsing them each time showed up.
+            if conn
+                .prepare_cached("SAVEPOINT request")
+                .and_then(|mut st| st.execute([]))
+                .is_err()
+            {
                 drop(job);
                 continue;
             }
@@ -126,7 +131,11 @@ fn run(
             if !ok {
                 rollback_request(&conn, &mut ctx, mark, seq_mark);
                 finishers.push((finish, None));
-            } else if conn.execute_batch("RELEASE request").is_err() {
+            } else if conn
+                .prepare_cached("RELEASE request")
+                .and_then(|mut st| st.execute([]))
+                .is_err()
+            {
                 rollback_request(&conn, &mut ctx, mark, seq_mark);
                 let failed = StoreError::Storage("the write could not be completed".into());
                 finishers.push((finish, Some(failed)));

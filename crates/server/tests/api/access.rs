@@ -177,21 +177,7 @@ async fn operators_cannot_touch_a_colleagues_conversation_nor_admin_actions() {
     let b = api.operator(&admin, "Bob").await;
     let _wa = api.go_online(&a).await;
     let _wb = api.go_online(&b).await;
-    let v = api.visitor(None).await;
-    let id = api.ask_for_person(&v).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    assert_eq!(
-        api.post(
-            &format!("/api/conversations/{id}/assign"),
-            &a.token,
-            json!({})
-        )
-        .await
-        .0,
-        StatusCode::OK
-    );
+    let (_v, id) = api.assigned_chat(&a).await;
     let refused = [
         (
             "GET",
@@ -385,21 +371,7 @@ async fn a_disabled_operators_chats_go_back_to_unassigned() {
     let b = api.operator(&admin, "Bob").await;
     let _wa = api.go_online(&a).await;
     let mut wb = api.go_online(&b).await;
-    let v = api.visitor(None).await;
-    let id = api.ask_for_person(&v).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    assert_eq!(
-        api.post(
-            &format!("/api/conversations/{id}/assign"),
-            &a.token,
-            json!({})
-        )
-        .await
-        .0,
-        StatusCode::OK
-    );
+    let (v, id) = api.assigned_chat(&a).await;
     let (status, _) = api
         .post(
             &format!("/api/operators/{}/disable", a.id),

@@ -25,21 +25,7 @@ async fn sigkill_loses_no_acknowledged_message_and_deadlines_still_fire() {
     let waiting = api.ask_for_person(&waiting_visitor).await;
     assert_eq!(waiting["state"], "waiting");
     // …and one is assigned, with a burst of messages from both sides.
-    let v = api.visitor(None).await;
-    let id = api.ask_for_person(&v).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    assert_eq!(
-        api.post(
-            &format!("/api/conversations/{id}/assign"),
-            &admin.token,
-            json!({})
-        )
-        .await
-        .0,
-        StatusCode::OK
-    );
+    let (v, id) = api.assigned_chat(&admin).await;
 
     let acked = Arc::new(Mutex::new(HashSet::<String>::new()));
     let mut tasks = Vec::new();

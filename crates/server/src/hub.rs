@@ -46,6 +46,14 @@ pub struct Signals {
     pub wake: Notify,
 }
 
+impl Handle {
+    /// Asks the connection to say goodbye and close.
+    fn end(&self, bye: Bye) {
+        *self.signals.bye.lock().unwrap_or_else(|p| p.into_inner()) = Some(bye);
+        self.signals.wake.notify_one();
+    }
+}
+
 /// What a connection task gets when it registers.
 pub struct Subscription {
     pub id: u64,
@@ -157,8 +165,7 @@ impl Hub {
         let r = self.registry();
         for h in r.operators.get(&op).into_iter().flatten() {
             if token_hash.is_none_or(|t| t == h.token_hash) {
-                *h.signals.bye.lock().unwrap_or_else(|p| p.into_inner()) = Some(bye.clone());
-                h.signals.wake.notify_one();
+                h.end(bye.clone());
             }
         }
     }
@@ -173,8 +180,7 @@ impl Hub {
             .flatten()
             .filter(|h| h.token_hash != keep)
         {
-            *h.signals.bye.lock().unwrap_or_else(|p| p.into_inner()) = Some(bye.clone());
-            h.signals.wake.notify_one();
+            h.end(bye.clone());
         }
     }
 
@@ -187,8 +193,7 @@ impl Hub {
             .flatten()
             .chain(r.visitors.values().flatten())
         {
-            *h.signals.bye.lock().unwrap_or_else(|p| p.into_inner()) = Some(bye.clone());
-            h.signals.wake.notify_one();
+            h.end(bye.clone());
         }
     }
 

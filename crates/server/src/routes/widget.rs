@@ -83,10 +83,7 @@ pub async fn widget_js() -> Response {
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=300"),
     );
-    h.insert(
-        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        HeaderValue::from_static("*"),
-    );
+    // CORS for it comes from `visitor_cors`, like every public visitor path.
     r
 }
 

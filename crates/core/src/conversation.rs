@@ -164,9 +164,9 @@ impl SystemText {
 /// its audience.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Effect {
-    /// The conversation (as it is after the transition) appears or changes for `to`.
-    /// `with_messages` when it becomes newly visible to them, so they get the whole history.
-    Upsert { to: Audience, with_messages: bool },
+    /// The conversation (as it is after the transition) appears or changes for `to`. Its
+    /// messages are not part of it: a client that lacks some fetches them by sequence number.
+    Upsert { to: Audience },
     /// The conversation is no longer visible to these operators.
     Removed { to: OperatorAudience },
     /// The system adds a message, seen by `to`.
@@ -258,11 +258,9 @@ pub fn apply(state: &ConversationState, command: &Command) -> Result<Outcome, Re
                 vec![
                     Effect::Upsert {
                         to: Audience::operators(all),
-                        with_messages: true,
                     },
                     Effect::Upsert {
                         to: Audience::visitor(),
-                        with_messages: false,
                     },
                     Effect::SystemMessage { text, to },
                 ],
@@ -280,7 +278,6 @@ pub fn apply(state: &ConversationState, command: &Command) -> Result<Outcome, Re
                                 operators: all,
                                 visitor: true,
                             },
-                            with_messages: false,
                         },
                         Effect::SystemMessage {
                             text: SystemText::OfflineMessage,
@@ -307,11 +304,9 @@ pub fn apply(state: &ConversationState, command: &Command) -> Result<Outcome, Re
                         Effect::Removed { to: all },
                         Effect::Upsert {
                             to: Audience::operators(mine),
-                            with_messages: true,
                         },
                         Effect::Upsert {
                             to: Audience::visitor(),
-                            with_messages: false,
                         },
                         Effect::SystemMessage {
                             text: SystemText::OperatorJoined {
@@ -352,11 +347,9 @@ pub fn apply(state: &ConversationState, command: &Command) -> Result<Outcome, Re
                         },
                         Effect::Upsert {
                             to: Audience::operators(OperatorAudience::One(*to)),
-                            with_messages: true,
                         },
                         Effect::Upsert {
                             to: Audience::visitor(),
-                            with_messages: false,
                         },
                         Effect::SystemMessage {
                             text: SystemText::OperatorJoined {
@@ -392,11 +385,9 @@ pub fn apply(state: &ConversationState, command: &Command) -> Result<Outcome, Re
             // Closed conversations are everybody's (S14): those who did not see it get it whole.
             effects.push(Effect::Upsert {
                 to: Audience::operators(all),
-                with_messages: true,
             });
             effects.push(Effect::Upsert {
                 to: Audience::visitor(),
-                with_messages: false,
             });
             Ok(outcome(S::Closed, effects))
         }
@@ -417,11 +408,9 @@ pub fn apply(state: &ConversationState, command: &Command) -> Result<Outcome, Re
                         },
                         Effect::Upsert {
                             to: Audience::operators(all),
-                            with_messages: true,
                         },
                         Effect::Upsert {
                             to: Audience::visitor(),
-                            with_messages: false,
                         },
                         Effect::SystemMessage { text, to },
                     ],

@@ -4,6 +4,7 @@
 //! - [`conversation`]: the conversation lifecycle as a pure state machine, and what
 //!   each transition emits (messages, folder changes) to which audience.
 //! - [`visibility`]: who may see which conversation — the one place that decides it.
+//! - [`inbox`]: which folder a visible conversation is in, and its row's preview.
 //! - [`playbook`]: chatbot playbooks — the card graph, its validation and the engine.
 //! - [`templates`]: ready-made playbooks; [`i18n`]: bot-side texts in English and German.
 //!
@@ -12,6 +13,7 @@
 pub mod conversation;
 pub mod i18n;
 pub mod ids;
+pub mod inbox;
 pub mod playbook;
 pub mod templates;
 pub mod visibility;
@@ -19,4 +21,5 @@ pub mod visibility;
 pub use conversation::*;
 pub use i18n::Language;
 pub use ids::*;
+pub use inbox::{folder_of, Folder};
 pub use visibility::*;

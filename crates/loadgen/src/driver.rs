@@ -658,7 +658,7 @@ async fn operator_reader(mut ws: Ws, plan: Arc<Plan>, mut stop: watch::Receiver<
             continue;
         }
         let Ok(ServerFrame::Event {
-            event: EventBody::Message { message },
+            event: EventBody::Message { message, .. },
             ..
         }) = serde_json::from_str(text.as_str())
         else {

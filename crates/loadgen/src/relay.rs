@@ -17,8 +17,8 @@ use axum::routing::{get, post};
 use axum::serve::ListenerExt;
 use axum::{Json, Router};
 use frontdesk_protocol::{
-    AuthorKind, ClientFrame, ErrorBody, EventBody, MessageView, ServerFrame,
-    VisitorSessionResponse, MAX_FRAME_BYTES,
+    ActorView, AuthorKind, ClientFrame, ConversationView, ErrorBody, EventBody, Folder,
+    MessageView, ServerFrame, VisitorSessionResponse, MAX_FRAME_BYTES,
 };
 use futures_util::{SinkExt, StreamExt};
 use serde::{Deserialize, Serialize};
@@ -223,7 +223,11 @@ async fn operator_session(relay: Shared, token: String, socket: WebSocket) {
         .insert(token.clone(), Some(tx));
     let (mut sink, mut stream) = socket.split();
     if sink
-        .send(text(&ServerFrame::Ready { position: 0 }))
+        .send(text(&ServerFrame::Ready {
+            position: 0,
+            epoch: String::new(),
+            server_time: now_ms(),
+        }))
         .await
         .is_ok()
     {
@@ -262,7 +266,11 @@ async fn visitor_stream(
 async fn visitor_session(relay: Shared, visitor: Visitor, socket: WebSocket) {
     let (mut sink, mut stream) = socket.split();
     if sink
-        .send(text(&ServerFrame::Ready { position: 0 }))
+        .send(text(&ServerFrame::Ready {
+            position: 0,
+            epoch: String::new(),
+            server_time: now_ms(),
+        }))
         .await
         .is_err()
     {
@@ -315,19 +323,28 @@ impl Relay {
                 Some(message_id),
             );
         };
+        let seq = self.seq.fetch_add(1, Ordering::Relaxed) + 1;
+        let now = now_ms();
         let message = MessageView {
             id: message_id,
             conversation_id: *conversation,
+            seq,
             author: AuthorKind::Visitor,
             author_id: Some(visitor.id),
             author_name: "Visitor".into(),
             body,
-            created_at: now_ms(),
+            created_at: now,
         };
-        let seq = self.seq.fetch_add(1, Ordering::Relaxed) + 1;
+        // The same frame the server sends: the message with its conversation's inbox row.
+        let row = relay_row(&message);
         let event: Utf8Bytes = serde_json::to_string(&ServerFrame::Event {
             seq,
-            event: EventBody::Message { message },
+            at: now,
+            actor: ActorView::visitor(visitor.id, None),
+            event: EventBody::Message {
+                message,
+                conversation: row,
+            },
         })
         .unwrap_or_default()
         .into();
@@ -358,4 +375,30 @@ fn now_ms() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
+}
+
+/// A conversation row like the server's for a relayed message (nothing stored behind it).
+fn relay_row(m: &MessageView) -> ConversationView {
+    let operator = Uuid::nil();
+    ConversationView {
+        id: m.conversation_id,
+        visitor_id: m.author_id.unwrap_or_default(),
+        visitor_name: None,
+        state: "assigned".into(),
+        folder: Some(Folder::Mine),
+        assignee_id: Some(operator),
+        handled_by: Some(operator),
+        handled_by_name: Some("Operator".into()),
+        display_name: "Operator".into(),
+        wait_deadline: None,
+        created_at: m.created_at,
+        updated_at: m.created_at,
+        closed_at: None,
+        message_count: m.seq,
+        last_message_at: Some(m.created_at),
+        preview: Some(m.body.chars().take(140).collect()),
+        last_author: Some(m.author),
+        qualified: None,
+        playbook_id: None,
+    }
 }

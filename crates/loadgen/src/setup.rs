@@ -113,6 +113,7 @@ pub async fn frontdesk(
             Some(&LoginRequest {
                 email: admin_email.into(),
                 password: admin_password.into(),
+                device: None,
             }),
         )
         .await
@@ -141,7 +142,11 @@ pub async fn frontdesk(
                         Method::POST,
                         "/api/auth/login",
                         None,
-                        Some(&LoginRequest { email, password }),
+                        Some(&LoginRequest {
+                            email,
+                            password,
+                            device: None,
+                        }),
                     )
                     .await
                     .context("operator login")?;
@@ -150,7 +155,10 @@ pub async fn frontdesk(
                         Method::PUT,
                         "/api/me/presence",
                         Some(&login.token),
-                        Some(&PresenceRequest { online: true }),
+                        Some(&PresenceRequest {
+                            online: true,
+                            handover: None,
+                        }),
                     )
                     .await
                     .context("presence")?;

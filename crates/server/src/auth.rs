@@ -139,19 +139,58 @@ pub async fn authenticate(
             "This token is not valid (signed out, or the account was disabled). Sign in again.",
         )
     })?;
-    if session.expires_at <= now_ms() {
+    let now = now_ms();
+    if session.expires_at <= now {
         return Err(ApiError::unauthorized(
             "token_expired",
-            "This token has expired. Sign in again.",
+            "This session ended after a long time without use. Sign in again.",
         ));
     }
+    let session = renew_if_due(state, session, &token_hash, now).await;
     Ok((session, token_hash))
+}
+
+/// How long a session lives without use: every use moves the end forward (sliding expiry),
+/// so a device that is used stays signed in.
+pub fn session_ttl_ms(state: &AppState, subject: &Subject) -> i64 {
+    let secs = match subject {
+        Subject::Operator { .. } => state.config.token_ttl_secs,
+        Subject::Visitor { .. } => state.config.visitor_token_ttl_secs,
+    };
+    secs.saturating_mul(1000).min(i64::MAX as u64) as i64
+}
+
+/// Moves the session's expiry forward, at most about once per minute of use (a quarter of
+/// the lifetime for short test lifetimes): a write per request would cost more than it gives.
+pub async fn renew_if_due(
+    state: &AppState,
+    mut session: SessionRecord,
+    token_hash: &str,
+    now: i64,
+) -> SessionRecord {
+    let ttl = session_ttl_ms(state, &session.subject);
+    let every = (ttl / 4).clamp(1, 60_000);
+    if now - session.last_used_at < every {
+        return session;
+    }
+    let expires_at = now.saturating_add(ttl);
+    match state.store.touch_session(token_hash, now, expires_at).await {
+        Ok(()) => {
+            session.last_used_at = now;
+            session.expires_at = session.expires_at.max(expires_at);
+        }
+        // The request itself can still be served; the next use tries again.
+        Err(e) => tracing::warn!(error = %e, "session renewal failed"),
+    }
+    session
 }
 
 /// An authenticated operator (admins included).
 #[derive(Clone, Debug)]
 pub struct OperatorSession {
     pub id: OperatorId,
+    /// The device session's public id.
+    pub session_id: uuid::Uuid,
     pub role: Role,
     pub display_name: String,
     pub token_hash: String,
@@ -168,6 +207,7 @@ impl OperatorSession {
         match session.subject {
             Subject::Operator { id, role } => Ok(OperatorSession {
                 id,
+                session_id: session.id,
                 role,
                 display_name: session.name.clone().unwrap_or_default(),
                 token_hash,

@@ -25,10 +25,11 @@ pub struct Config {
     /// How long an operator whose last connection dropped still counts as online (B4).
     #[arg(long, default_value_t = 15_000)]
     pub presence_grace_ms: u64,
-    /// Lifetime of an operator's bearer token.
-    #[arg(long, default_value_t = 12 * 3600)]
+    /// How long an operator's session lasts without use. Every use moves the end forward
+    /// (sliding expiry), so a device in daily use stays signed in.
+    #[arg(long, default_value_t = 30 * 24 * 3600)]
     pub token_ttl_secs: u64,
-    /// Lifetime of a visitor's token (kept in their browser).
+    /// How long a visitor's token lasts without use (kept in their browser; sliding too).
     #[arg(long, default_value_t = 30 * 24 * 3600)]
     pub visitor_token_ttl_secs: u64,
     /// How long stream events are kept for resuming clients; older cursors must resync.

@@ -6,6 +6,7 @@
 
 use crate::now_ms;
 use frontdesk_core::{Command, ConversationId, Millis};
+use frontdesk_protocol::ActorView;
 use frontdesk_store::{Store, StoreError};
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -56,7 +57,7 @@ impl Deadlines {
                         while let Some(&(at, id)) = pending.first() {
                             if at > now { break; }
                             pending.remove(&(at, id));
-                            match store.apply(id, Command::ExpireWait { now }, now).await {
+                            match store.apply(id, Command::ExpireWait { now }, ActorView::system(), now).await {
                                 Ok(_) | Err(StoreError::Rejected(_)) | Err(StoreError::NotFound) => {}
                                 Err(e) => {
                                     // Try again shortly: the deadline must still fire.

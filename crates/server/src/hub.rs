@@ -160,6 +160,19 @@ impl Hub {
         }
     }
 
+    /// Sends a frame that must not be lost (presence) to every operator connection. A
+    /// connection whose queue is full is flagged as lagged: it catches up from storage and
+    /// gets a fresh presence snapshot.
+    pub fn broadcast_to_operators(&self, frame: Arc<str>) {
+        let r = self.registry();
+        for h in r.operators.values().flatten() {
+            if h.events.try_send(Outbound::Frame(frame.clone())).is_err() {
+                h.signals.lagged.store(true, Ordering::Release);
+                h.signals.wake.notify_one();
+            }
+        }
+    }
+
     /// Ends every connection of `op` (account disabled), or only those of one token (logout).
     pub fn kick_operator(&self, op: OperatorId, token_hash: Option<&str>, bye: Bye) {
         let r = self.registry();

@@ -99,8 +99,22 @@ pub async fn start(config: Config) -> anyhow::Result<Started> {
     routes::widget::ensure_demo_playbook(store.as_ref()).await?;
     let deadlines = deadlines::Deadlines::start(store.clone()).await?;
     let (shutdown_tx, shutdown) = watch::channel(false);
+    let (presence_changes, presence_feed) = tokio::sync::mpsc::unbounded_channel();
+    let presence = presence::Presence::new(
+        Duration::from_millis(config.presence_grace_ms),
+        presence_changes,
+    );
+    // The choice survives restarts; being connected does not.
+    presence.restore(
+        store
+            .list_operators()
+            .await?
+            .into_iter()
+            .filter(|o| o.chose_online && !o.disabled)
+            .map(|o| o.id),
+    );
     let state = AppState(Arc::new(Inner {
-        presence: presence::Presence::new(Duration::from_millis(config.presence_grace_ms)),
+        presence,
         address_limiter: rate_limit::RateLimiter::new(
             config.visitor_rate_per_address,
             config.visitor_rate_per_address,
@@ -113,6 +127,7 @@ pub async fn start(config: Config) -> anyhow::Result<Started> {
         shutdown,
     }));
     spawn_event_pruning(state.clone());
+    presence::feed::spawn(state.clone(), presence_feed);
     let router = app(state.clone());
     Ok(Started {
         state,
@@ -140,6 +155,7 @@ async fn ensure_first_admin(
         role: Role::Admin,
         disabled: false,
         password_hash: hash,
+        chose_online: false,
     };
     store.create_operator(record, now_ms()).await?;
     Ok(Some(InitialAdmin {

@@ -19,7 +19,7 @@ use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use frontdesk_protocol::{ClientFrame, ErrorBody, ServerFrame, MAX_FRAME_BYTES};
-use frontdesk_store::{Replay, StreamOwner};
+use frontdesk_store::{event_frame_json, Replay, StreamOwner};
 use futures_util::stream::{SplitSink, StreamExt};
 use futures_util::SinkExt;
 use serde::Deserialize;
@@ -38,6 +38,9 @@ const HARD_FRAME_LIMIT: usize = 1024 * 1024;
 pub struct StreamQuery {
     /// The `seq` of the last event processed; omit on a fresh start.
     pub since: Option<i64>,
+    /// The `epoch` of `ready` the cursor came with: a cursor from another database (e.g.
+    /// before a restore from backup) gets `resync_required` instead of a silent gap.
+    pub epoch: Option<String>,
     /// The bearer token, for clients that cannot set headers on a WebSocket.
     pub access_token: Option<String>,
 }
@@ -101,7 +104,7 @@ pub async fn operator_stream(
 ) -> Response {
     configure(ws).on_upgrade(move |socket| {
         let owner = StreamOwner::Operator(me.id);
-        Session::new(state, owner, Who::Operator(me)).run(socket, q.since)
+        Session::new(state, owner, Who::Operator(me)).run(socket, q.since, q.epoch)
     })
 }
 
@@ -134,7 +137,7 @@ pub async fn visitor_stream(
     }
     configure(ws).on_upgrade(move |socket| {
         let owner = StreamOwner::Visitor(me.id);
-        Session::new(state, owner, Who::Visitor(me)).run(socket, q.since)
+        Session::new(state, owner, Who::Visitor(me)).run(socket, q.since, q.epoch)
     })
 }
 
@@ -148,6 +151,12 @@ impl Who {
         match self {
             Who::Operator(o) => o.expires_at,
             Who::Visitor(v) => v.expires_at,
+        }
+    }
+    fn set_expires_at(&mut self, at: i64) {
+        match self {
+            Who::Operator(o) => o.expires_at = at,
+            Who::Visitor(v) => v.expires_at = at,
         }
     }
     fn token_hash(&self) -> &str {
@@ -221,8 +230,7 @@ impl Session {
         Duration::from_secs(self.state.config.ping_interval_secs.max(1) * 2)
     }
 
-    async fn send_event(&mut self, sink: &mut Sink, seq: i64, payload: &str) -> Result<(), End> {
-        let text = format!(r#"{{"type":"event","seq":{seq},"event":{payload}}}"#);
+    async fn send_event(&mut self, sink: &mut Sink, seq: i64, text: String) -> Result<(), End> {
         self.send_raw(sink, Message::Text(text.into())).await?;
         self.last_sent = seq;
         self.events_sent += 1;
@@ -239,19 +247,15 @@ impl Session {
                 .await
             {
                 Ok(Replay::Events { events, complete }) => {
-                    for (seq, payload) in events {
-                        self.send_event(sink, seq, &payload).await?;
+                    for e in events {
+                        let text = event_frame_json(e.seq, e.at, &e.actor, &e.payload);
+                        self.send_event(sink, e.seq, text).await?;
                     }
                     if complete {
                         return Ok(());
                     }
                 }
-                Ok(Replay::ResyncRequired { head }) => {
-                    let _ = sink
-                        .send(frame_text(&ServerFrame::ResyncRequired { position: head }))
-                        .await;
-                    return Err(End::ResyncRequired);
-                }
+                Ok(Replay::ResyncRequired { head }) => return self.resync(sink, head).await,
                 Err(e) => {
                     tracing::warn!(error = %e, "replay failed");
                     let _ = sink
@@ -266,7 +270,56 @@ impl Session {
         }
     }
 
-    async fn run(mut self, socket: WebSocket, since: Option<i64>) {
+    /// Tells the client its cursor cannot be resumed, and ends the session.
+    async fn resync(&mut self, sink: &mut Sink, head: i64) -> Result<(), End> {
+        let frame = ServerFrame::ResyncRequired {
+            position: head,
+            epoch: self.state.store.epoch().to_owned(),
+        };
+        let _ = sink.send(frame_text(&frame)).await;
+        Err(End::ResyncRequired)
+    }
+
+    /// Operators: every operator's presence.
+    async fn send_presence_snapshot(&mut self, sink: &mut Sink) -> Result<(), End> {
+        if !matches!(self.who, Who::Operator(_)) {
+            return Ok(());
+        }
+        match crate::presence::choice::snapshot(&self.state).await {
+            Ok(operators) => {
+                let frame = ServerFrame::PresenceSnapshot { operators };
+                self.send_raw(sink, frame_text(&frame)).await
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "presence snapshot failed");
+                Ok(())
+            }
+        }
+    }
+
+    /// Ends the session when its token was revoked or expired; otherwise keeps a long-lived
+    /// connection's session alive (sliding expiry, as REST use does).
+    async fn check_session(&mut self) -> Result<(), End> {
+        let now = now_ms();
+        let hash = self.who.token_hash().to_owned();
+        if let Who::Operator(_) = &self.who {
+            match self.state.store.session(&hash).await {
+                Ok(Some(s)) if s.expires_at > now => {
+                    let s = crate::auth::renew_if_due(&self.state, s, &hash, now).await;
+                    self.who.set_expires_at(s.expires_at);
+                }
+                Ok(_) => return Err(End::Bye("invalid_token")),
+                // A storage hiccup is not a reason to drop a working connection.
+                Err(_) => {}
+            }
+        }
+        if now >= self.who.expires_at() {
+            return Err(End::Bye("token_expired"));
+        }
+        Ok(())
+    }
+
+    async fn run(mut self, socket: WebSocket, since: Option<i64>, epoch: Option<String>) {
         let started = Instant::now();
         let (mut sink, mut stream) = socket.split();
         let owner = self.owner;
@@ -290,7 +343,10 @@ impl Session {
             let _ = sink.send(frame_text(&bye)).await;
             "invalid_token"
         } else {
-            match self.drive(&mut sink, &mut stream, &mut sub, since).await {
+            match self
+                .drive(&mut sink, &mut stream, &mut sub, since, epoch)
+                .await
+            {
                 Ok(()) => "client_closed",
                 Err(e) => e.label(),
             }
@@ -327,7 +383,12 @@ impl Session {
         stream: &mut futures_util::stream::SplitStream<WebSocket>,
         sub: &mut crate::hub::Subscription,
         since: Option<i64>,
+        epoch: Option<String>,
     ) -> Result<(), End> {
+        if epoch.is_some_and(|e| e != self.state.store.epoch()) {
+            let head = self.state.store.head();
+            return self.resync(sink, head).await;
+        }
         match since {
             Some(cursor) => {
                 self.last_sent = cursor;
@@ -339,9 +400,12 @@ impl Session {
             sink,
             frame_text(&ServerFrame::Ready {
                 position: self.last_sent,
+                epoch: self.state.store.epoch().to_owned(),
+                server_time: now_ms(),
             }),
         )
         .await?;
+        self.send_presence_snapshot(sink).await?;
 
         let interval = Duration::from_secs(self.state.config.ping_interval_secs.max(1));
         let mut ticker = tokio::time::interval(interval);
@@ -354,7 +418,7 @@ impl Session {
                     None => return Err(End::Bye("hub closed")),
                     Some(Outbound::Event(event)) => {
                         if event.seq > self.last_sent {
-                            self.send_event(sink, event.seq, &event.payload).await?;
+                            self.send_event(sink, event.seq, event.frame_json()).await?;
                         }
                     }
                     Some(Outbound::Frame(text)) => self.send_raw(sink, Message::Text(text.as_ref().into())).await?,
@@ -369,6 +433,8 @@ impl Session {
                         // The queue overflowed: what it dropped is in the database.
                         tracing::info!(target: "frontdesk::ws", after = self.last_sent, "connection lagged; catching up from storage");
                         self.catch_up(sink).await?;
+                        // Presence frames may have been dropped with the queue.
+                        self.send_presence_snapshot(sink).await?;
                     }
                 }
                 inbound = stream.next() => {
@@ -392,19 +458,19 @@ impl Session {
                     }
                 }
                 _ = ticker.tick() => {
-                    if now_ms() >= self.who.expires_at() {
-                        let bye = ServerFrame::Bye { code: "token_expired".into(), message: "Your session expired. Sign in again.".into() };
-                        let _ = sink.send(frame_text(&bye)).await;
-                        return Err(End::Bye("token_expired"));
+                    // A revoked, expired or disabled session ends here too, even if a kick
+                    // was missed; a used one is renewed.
+                    match self.check_session().await {
+                        Err(End::Bye("token_expired")) => {
+                            let bye = ServerFrame::Bye { code: "token_expired".into(), message: "Your session expired. Sign in again.".into() };
+                            let _ = sink.send(frame_text(&bye)).await;
+                            return Err(End::Bye("token_expired"));
+                        }
+                        Err(end) => return Err(end),
+                        Ok(()) => {}
                     }
                     if last_inbound.elapsed() > interval * 3 {
                         return Err(End::Timeout);
-                    }
-                    if let Who::Operator(me) = &self.who {
-                        // Logout or a disabled account between two ticks ends the session here too.
-                        if !session_alive(&self.state, &me.token_hash).await {
-                            return Err(End::Bye("invalid_token"));
-                        }
                     }
                     self.send_raw(sink, Message::Ping(Default::default())).await?;
                 }
@@ -437,11 +503,13 @@ impl Session {
         };
         match frame {
             ClientFrame::Ping => Some(ServerFrame::Pong),
-            ClientFrame::SetPresence { online } => match &self.who {
-                Who::Operator(me) => {
-                    self.state.presence.set_choice(me.id, online);
-                    None
-                }
+            ClientFrame::SetPresence { online, handover } => match &self.who {
+                Who::Operator(me) => Some(
+                    match crate::presence::choice::choose(&self.state, me, online, handover).await {
+                        Ok(presence) => ServerFrame::MyPresence { presence },
+                        Err(e) => error_frame(e.code, &e.message, None),
+                    },
+                ),
                 Who::Visitor(_) => Some(error_frame(
                     "operators_only",
                     "Only operators have presence.",

@@ -17,7 +17,7 @@ use frontdesk_core::{
     ConversationId, ConversationState, Millis, OperatorAudience, OperatorId, Rejection, Role,
     VisitorId,
 };
-use frontdesk_protocol::{AuthorKind, ConversationView, MessageView};
+use frontdesk_protocol::{ActorView, AuthorKind, ConversationView, MessageView};
 use std::sync::Arc;
 
 pub mod sqlite;
@@ -56,6 +56,8 @@ pub struct OperatorRecord {
     pub role: Role,
     pub disabled: bool,
     pub password_hash: String,
+    /// The operator's presence choice (per operator, kept across restarts).
+    pub chose_online: bool,
 }
 
 /// Who a bearer token belongs to.
@@ -68,8 +70,11 @@ pub enum Subject {
 /// A bearer token's session, as found by its hash.
 #[derive(Clone, Debug)]
 pub struct SessionRecord {
+    /// The session's public id (devices list).
+    pub id: uuid::Uuid,
     pub subject: Subject,
     pub expires_at: Millis,
+    pub last_used_at: Millis,
     /// The operator's display name, or the visitor's name if they gave one.
     pub name: Option<String>,
 }
@@ -90,6 +95,13 @@ pub struct ConversationRecord {
     pub bot_card: Option<String>,
     pub qualified: Option<bool>,
     pub language: frontdesk_core::Language,
+    /// The operator who handled it last, and their name then.
+    pub handled_by: Option<(OperatorId, String)>,
+    pub closed_at: Option<Millis>,
+    pub message_count: i64,
+    pub last_message_at: Option<Millis>,
+    pub preview: Option<String>,
+    pub last_author: Option<AuthorKind>,
 }
 
 impl ConversationRecord {
@@ -99,7 +111,10 @@ impl ConversationRecord {
             visitor_id: self.visitor_id.0,
             visitor_name: self.visitor_name.clone(),
             state: self.state.name().to_owned(),
+            folder: frontdesk_core::folder_of(&self.state).map(Into::into),
             assignee_id: self.state.assignee().map(|o| o.0),
+            handled_by: self.handled_by.as_ref().map(|(o, _)| o.0),
+            handled_by_name: self.handled_by.as_ref().map(|(_, n)| n.clone()),
             display_name: self.display_name.clone(),
             wait_deadline: match self.state {
                 ConversationState::Waiting { deadline } => Some(deadline),
@@ -107,6 +122,11 @@ impl ConversationRecord {
             },
             created_at: self.created_at,
             updated_at: self.updated_at,
+            closed_at: self.closed_at,
+            message_count: self.message_count,
+            last_message_at: self.last_message_at,
+            preview: self.preview.clone(),
+            last_author: self.last_author,
             qualified: self.qualified,
             playbook_id: self.playbook.map(|p| p.0),
         }
@@ -150,7 +170,33 @@ pub struct StoredEvent {
     pub operators: OperatorAudience,
     /// The visitor who receives it, if any.
     pub visitor: Option<VisitorId>,
+    /// Commit time (unix ms).
+    pub at: Millis,
+    /// The serialized [`ActorView`] of who caused it.
+    pub actor: String,
     /// The serialized [`frontdesk_protocol::EventBody`].
+    pub payload: String,
+}
+
+impl StoredEvent {
+    /// The event as a `ServerFrame::Event` JSON text, built from the stored JSON parts
+    /// without parsing them again.
+    pub fn frame_json(&self) -> String {
+        event_frame_json(self.seq, self.at, &self.actor, &self.payload)
+    }
+}
+
+/// `{"type":"event","seq":…,"at":…,"actor":…,"event":…}` from already-serialized parts.
+pub fn event_frame_json(seq: i64, at: Millis, actor: &str, payload: &str) -> String {
+    format!(r#"{{"type":"event","seq":{seq},"at":{at},"actor":{actor},"event":{payload}}}"#)
+}
+
+/// An event read back for a replay.
+#[derive(Clone, Debug)]
+pub struct ReplayedEvent {
+    pub seq: i64,
+    pub at: Millis,
+    pub actor: String,
     pub payload: String,
 }
 
@@ -176,7 +222,7 @@ pub enum Replay {
     /// Events with `seq > since`, oldest first, at most the limit asked for.
     /// `complete` when no more events for this owner existed at the time of reading.
     Events {
-        events: Vec<(i64, String)>,
+        events: Vec<ReplayedEvent>,
         complete: bool,
     },
     /// The cursor is older than the oldest kept event, or newer than the newest.
@@ -214,12 +260,54 @@ pub struct FolderPage {
     pub next_cursor: Option<i64>,
 }
 
-/// Which folder to list (S8–S10, S14); each one embeds the visibility rule for its viewer.
+/// Which conversations to list: one folder as `viewer` sees it (S8–S10, S14, offline
+/// mode), optionally narrowed. The folder embeds the visibility rule for its viewer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FolderQuery {
-    Unassigned,
-    AssignedTo(OperatorId),
-    Closed,
+pub struct FolderQuery {
+    pub folder: frontdesk_core::Folder,
+    pub viewer: OperatorId,
+    pub handled_by: Option<OperatorId>,
+    pub visitor: Option<VisitorId>,
+    pub updated_after: Option<Millis>,
+    pub updated_before: Option<Millis>,
+}
+
+impl FolderQuery {
+    pub fn new(folder: frontdesk_core::Folder, viewer: OperatorId) -> Self {
+        FolderQuery {
+            folder,
+            viewer,
+            handled_by: None,
+            visitor: None,
+            updated_after: None,
+            updated_before: None,
+        }
+    }
+}
+
+/// A device session of an operator, for the devices list.
+#[derive(Clone, Debug)]
+pub struct DeviceRecord {
+    pub id: uuid::Uuid,
+    pub token_hash: String,
+    pub device: Option<String>,
+    pub created_at: Millis,
+    pub last_used_at: Millis,
+    pub expires_at: Millis,
+}
+
+/// Conversations of an operator's stream that changed after a position.
+#[derive(Clone, Debug)]
+pub enum Changes {
+    Page {
+        /// Their current state (the caller filters by visibility).
+        conversations: Vec<ConversationRecord>,
+        /// Every change up to here is covered by `conversations`.
+        position: i64,
+        complete: bool,
+    },
+    /// The position is older than the events kept, or newer than the head.
+    ResyncRequired { head: i64 },
 }
 
 /// The server's persistence. One implementation per database; one conformance suite.
@@ -237,18 +325,40 @@ pub trait Store: Send + Sync + 'static {
         &self,
         operator: OperatorId,
         handoff: Handoff,
+        actor: ActorView,
         now: Millis,
     ) -> StoreResult<Vec<ConversationRecord>>;
+    /// Stores the operator's presence choice.
+    async fn set_presence_choice(&self, operator: OperatorId, online: bool) -> StoreResult<()>;
     /// Disables the account and deletes all of its sessions.
     async fn disable_operator(&self, id: OperatorId) -> StoreResult<OperatorRecord>;
     async fn set_password_hash(&self, id: OperatorId, hash: String) -> StoreResult<()>;
+    /// Creates a session and returns its public id.
     async fn create_session(
         &self,
         token_hash: String,
         subject: Subject,
         expires_at: Millis,
+        device: Option<String>,
         now: Millis,
+    ) -> StoreResult<uuid::Uuid>;
+    /// Records a use of the session and moves its expiry (sliding expiry).
+    async fn touch_session(
+        &self,
+        token_hash: &str,
+        now: Millis,
+        expires_at: Millis,
     ) -> StoreResult<()>;
+    /// The operator's device sessions, newest use first.
+    async fn operator_sessions(&self, operator: OperatorId) -> StoreResult<Vec<DeviceRecord>>;
+    /// Deletes one of the operator's sessions by its public id; returns its token hash.
+    async fn delete_operator_session(
+        &self,
+        operator: OperatorId,
+        id: uuid::Uuid,
+    ) -> StoreResult<String>;
+    /// Deletes every session of the operator; returns how many there were.
+    async fn delete_operator_sessions(&self, operator: OperatorId) -> StoreResult<u64>;
     /// The session of a token hash, if it exists and its account is not disabled.
     async fn session(&self, token_hash: &str) -> StoreResult<Option<SessionRecord>>;
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
@@ -334,6 +444,7 @@ pub trait Store: Send + Sync + 'static {
         &self,
         conversation: ConversationId,
         command: frontdesk_core::Command,
+        actor: ActorView,
         now: Millis,
     ) -> StoreResult<ConversationRecord>;
     /// Add a message by `actor` (checked with [`frontdesk_core::Command::PostMessage`]).
@@ -350,6 +461,23 @@ pub trait Store: Send + Sync + 'static {
         visitor: VisitorId,
     ) -> StoreResult<Option<ConversationRecord>>;
     async fn messages(&self, id: ConversationId) -> StoreResult<Vec<MessageView>>;
+    /// Messages with `seq > after_seq`, oldest first, at most `limit`.
+    async fn messages_after(
+        &self,
+        id: ConversationId,
+        after_seq: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<MessageView>>;
+    /// Messages after a `seq` in each of several conversations, at most `limit` in all;
+    /// `true` when nothing was cut.
+    async fn messages_after_many(
+        &self,
+        after: Vec<(ConversationId, i64)>,
+        limit: u32,
+    ) -> StoreResult<(Vec<MessageView>, bool)>;
+    /// The conversations with these ids that exist, in no particular order.
+    async fn conversations(&self, ids: Vec<ConversationId>)
+        -> StoreResult<Vec<ConversationRecord>>;
     async fn folder(
         &self,
         folder: FolderQuery,
@@ -363,6 +491,12 @@ pub trait Store: Send + Sync + 'static {
     /// The newest committed `seq` (0 when there is none).
     fn head(&self) -> i64;
     async fn replay(&self, owner: StreamOwner, since: i64, limit: u32) -> StoreResult<Replay>;
+    /// The conversations with events for `operator` after `since`, in their current state,
+    /// at most `limit` per page.
+    async fn changes(&self, operator: OperatorId, since: i64, limit: u32) -> StoreResult<Changes>;
+    /// This database's identity: stream positions from another database are not valid here
+    /// (e.g. after a restore from a backup).
+    fn epoch(&self) -> &str;
     /// Forget events older than `before` (unix ms); cursors older than what is kept get
     /// `ResyncRequired`.
     async fn prune_events(&self, before: Millis) -> StoreResult<u64>;

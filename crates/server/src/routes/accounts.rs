@@ -3,15 +3,13 @@
 use crate::auth::{self, AdminSession, OperatorSession};
 use crate::error::{ApiError, ApiJson, ApiPath};
 use crate::hub::Bye;
-use crate::{now_ms, AppState};
+use crate::{now_ms, presence, AppState};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use frontdesk_core::{OperatorId, Role};
 use frontdesk_protocol::*;
 use frontdesk_store::{OperatorRecord, StoreError, Subject};
-use serde::Deserialize;
-use utoipa::ToSchema;
 use uuid::Uuid;
 
 pub fn operator_view(r: &OperatorRecord) -> OperatorView {
@@ -92,24 +90,25 @@ pub async fn login(
             "This account is disabled. Ask an admin.",
         ));
     }
+    let device = match req.device.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(d) => Some(check_text("device", d, MAX_NAME_CHARS)?),
+    };
     let token = auth::new_token();
     let now = now_ms();
-    let expires_at = now + state.config.token_ttl_secs as i64 * 1000;
-    state
+    let subject = Subject::Operator {
+        id: record.id,
+        role: record.role,
+    };
+    let expires_at = now.saturating_add(auth::session_ttl_ms(&state, &subject));
+    let session_id = state
         .store
-        .create_session(
-            auth::hash_token(&token),
-            Subject::Operator {
-                id: record.id,
-                role: record.role,
-            },
-            expires_at,
-            now,
-        )
+        .create_session(auth::hash_token(&token), subject, expires_at, device, now)
         .await?;
     Ok(Json(LoginResponse {
         token,
         expires_at,
+        session_id,
         operator: operator_view(&record),
     }))
 }
@@ -143,26 +142,113 @@ pub async fn me(
     Ok(Json(operator_view(&state.store.operator(me.id).await?)))
 }
 
-/// Choose online or offline (S7). Counting as online also needs a live realtime connection.
+/// Choose online or offline (S7); when going offline, optionally hand your open
+/// conversations over (B4). Counting as online also needs a live realtime connection. Every
+/// operator's stream gets a `presence` frame for the change.
 #[utoipa::path(put, path = "/api/me/presence", tag = "auth", security(("bearer" = [])), request_body = PresenceRequest,
-    responses((status = 200, body = PresenceView), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = PresenceView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn set_presence(
     State(state): State<AppState>,
     me: OperatorSession,
     ApiJson(req): ApiJson<PresenceRequest>,
 ) -> Result<Json<PresenceView>, ApiError> {
-    state.presence.set_choice(me.id, req.online);
-    let (chose_online, online) = state.presence.status(me.id);
-    Ok(Json(PresenceView {
-        chose_online,
-        online,
-    }))
+    Ok(Json(
+        presence::choice::choose(&state, &me, req.online, req.handover).await?,
+    ))
 }
 
-#[derive(Deserialize, ToSchema)]
-pub struct ChangePasswordRequest {
-    pub current_password: String,
-    pub new_password: String,
+/// Your presence: what you chose, whether chats can reach you now, and the open
+/// conversations you hold.
+#[utoipa::path(get, path = "/api/me/presence", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = PresenceView), (status = 401, body = ErrorBody)))]
+pub async fn get_presence(
+    State(state): State<AppState>,
+    me: OperatorSession,
+) -> Result<Json<PresenceView>, ApiError> {
+    Ok(Json(presence::choice::my_presence(&state, me.id).await?))
+}
+
+/// Your signed-in devices (one per sign-in), most recently used first.
+#[utoipa::path(get, path = "/api/me/sessions", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = Vec<DeviceSession>), (status = 401, body = ErrorBody)))]
+pub async fn my_sessions(
+    State(state): State<AppState>,
+    me: OperatorSession,
+) -> Result<Json<Vec<DeviceSession>>, ApiError> {
+    let sessions = state.store.operator_sessions(me.id).await?;
+    Ok(Json(
+        sessions
+            .into_iter()
+            .map(|s| DeviceSession {
+                current: s.token_hash == me.token_hash,
+                id: s.id,
+                device: s.device,
+                created_at: s.created_at,
+                last_used_at: s.last_used_at,
+                expires_at: s.expires_at,
+            })
+            .collect(),
+    ))
+}
+
+/// Sign a device out: its token stops working and its realtime connections end.
+#[utoipa::path(delete, path = "/api/me/sessions/{id}", tag = "auth", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Device session id")),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn revoke_session(
+    State(state): State<AppState>,
+    me: OperatorSession,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<StatusCode, ApiError> {
+    let token_hash = match state.store.delete_operator_session(me.id, id).await {
+        Err(StoreError::NotFound) => {
+            return Err(ApiError::not_found(
+                "session_not_found",
+                "No such device session of yours.",
+            ))
+        }
+        other => other?,
+    };
+    state.hub.kick_operator(
+        me.id,
+        Some(&token_hash),
+        Bye {
+            code: "session_revoked",
+            message: "This device was signed out from another device. Sign in again.".into(),
+        },
+    );
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// End every session of an operator (admins only): all their devices are signed out.
+#[utoipa::path(delete, path = "/api/operators/{id}/sessions", tag = "operators", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Operator id")),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn end_operator_sessions(
+    State(state): State<AppState>,
+    _admin: AdminSession,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<StatusCode, ApiError> {
+    let id = OperatorId(id);
+    match state.store.operator(id).await {
+        Err(StoreError::NotFound) => {
+            return Err(ApiError::not_found(
+                "operator_not_found",
+                "No such operator.",
+            ))
+        }
+        other => other?,
+    };
+    state.store.delete_operator_sessions(id).await?;
+    state.hub.kick_operator(
+        id,
+        None,
+        Bye {
+            code: "session_revoked",
+            message: "An admin signed you out. Sign in again.".into(),
+        },
+    );
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Change your own password.
@@ -244,6 +330,7 @@ pub async fn create_operator(
         },
         disabled: false,
         password_hash: auth::hash_password(req.password).await?,
+        chose_online: false,
     };
     match state.store.create_operator(record.clone(), now_ms()).await {
         Ok(()) => Ok((StatusCode::CREATED, Json(operator_view(&record)))),
@@ -261,6 +348,7 @@ pub async fn disable_operator(
     AdminSession(admin): AdminSession,
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<OperatorView>, ApiError> {
+    let actor = ActorView::operator(admin.id.0, admin.display_name.clone());
     let id = OperatorId(id);
     if id == admin.id {
         return Err(ApiError::conflict(
@@ -279,15 +367,8 @@ pub async fn disable_operator(
     };
     state.presence.forget(id);
     // Their chats must not wait for someone who cannot answer: back to Unassigned.
-    let handoff = frontdesk_store::Handoff {
-        anyone_online: state.presence.anyone_online(),
-        wait_override_ms: state.config.wait_time_secs.map(|s| s as i64 * 1000),
-    };
-    for c in state.store.release_assigned(id, handoff, now_ms()).await? {
-        if let frontdesk_core::ConversationState::Waiting { deadline } = c.state {
-            state.deadlines.schedule(c.id, deadline);
-        }
-    }
+    let anyone_else = state.presence.anyone_else_online(id);
+    presence::choice::release_held(&state, id, actor, anyone_else).await?;
     state.hub.kick_operator(
         id,
         None,

@@ -11,8 +11,6 @@ use axum::Json;
 use frontdesk_core::{can_see, Actor, Command, ConversationId, MessageId, OperatorId, Viewer};
 use frontdesk_protocol::*;
 use frontdesk_store::{ConversationRecord, FolderQuery, NewMessage, PostedMessage, StoreError};
-use serde::Deserialize;
-use utoipa::IntoParams;
 use uuid::Uuid;
 
 /// Checks a message body: not blank, at most [`MAX_MESSAGE_CHARS`].
@@ -41,8 +39,13 @@ fn not_found_as_conversation(e: StoreError) -> ApiError {
     }
 }
 
+/// The actor of an operator's requests, as events show it.
+pub fn actor_of(me: &OperatorSession) -> ActorView {
+    ActorView::operator(me.id.0, me.display_name.clone())
+}
+
 /// The conversation if `op` may see it; 404 otherwise.
-async fn visible(
+pub async fn visible(
     state: &AppState,
     op: OperatorId,
     id: Uuid,
@@ -90,18 +93,8 @@ pub async fn send_operator_message(
     Ok(posted)
 }
 
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ListQuery {
-    /// `unassigned`, `mine` or `closed`.
-    pub folder: Folder,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-    /// Page size, 1–200 (default 50).
-    pub limit: Option<u32>,
-}
-
-/// A page of one inbox folder (S8–S10, S14).
+/// A page of one inbox folder (S8–S10, S14, offline mode), optionally narrowed to what an
+/// operator handled, to one visitor (B7), or to a time range of the last change.
 #[utoipa::path(get, path = "/api/conversations", tag = "conversations", security(("bearer" = [])), params(ListQuery),
     responses((status = 200, body = ConversationPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn list(
@@ -118,14 +111,16 @@ pub async fn list(
             )
         })?),
     };
-    let folder = match q.folder {
-        Folder::Unassigned => FolderQuery::Unassigned,
-        Folder::Mine => FolderQuery::AssignedTo(me.id),
-        Folder::Closed => FolderQuery::Closed,
+    let query = FolderQuery {
+        handled_by: q.handled_by.map(OperatorId),
+        visitor: q.visitor_id.map(frontdesk_core::VisitorId),
+        updated_after: q.updated_after,
+        updated_before: q.updated_before,
+        ..FolderQuery::new(q.folder.into(), me.id)
     };
     let page = state
         .store
-        .folder(folder, cursor, q.limit.unwrap_or(50))
+        .folder(query, cursor, q.limit.unwrap_or(50))
         .await?;
     let conversations = page
         .conversations
@@ -157,6 +152,28 @@ pub async fn detail(
         messages,
         details,
     }))
+}
+
+/// Messages of a conversation after a sequence number (for a client that has the first
+/// `after_seq` already), oldest first.
+#[utoipa::path(get, path = "/api/conversations/{id}/messages", tag = "conversations", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Conversation id"), MessagesQuery),
+    responses((status = 200, body = MessagePage), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn messages(
+    State(state): State<AppState>,
+    me: OperatorSession,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiQuery(q): ApiQuery<MessagesQuery>,
+) -> Result<Json<MessagePage>, ApiError> {
+    let c = visible(&state, me.id, id).await?;
+    let limit = q.limit.unwrap_or(500).clamp(1, 1000);
+    let mut messages = state
+        .store
+        .messages_after(c.id, q.after_seq.unwrap_or(0), limit + 1)
+        .await?;
+    let complete = messages.len() <= limit as usize;
+    messages.truncate(limit as usize);
+    Ok(Json(MessagePage { messages, complete }))
 }
 
 /// Send a message to the visitor. Answered after it is committed; the same `message_id`
@@ -196,7 +213,7 @@ pub async fn assign(
     };
     let c = state
         .store
-        .apply(ConversationId(id), command, now_ms())
+        .apply(ConversationId(id), command, actor_of(&me), now_ms())
         .await
         .map_err(not_found_as_conversation)?;
     Ok(Json(c.view()))
@@ -231,7 +248,7 @@ pub async fn reassign(
     };
     let c = state
         .store
-        .apply(ConversationId(id), command, now_ms())
+        .apply(ConversationId(id), command, actor_of(&me), now_ms())
         .await
         .map_err(not_found_as_conversation)?;
     Ok(Json(c.view()))
@@ -251,7 +268,7 @@ pub async fn close(
     };
     let c = state
         .store
-        .apply(ConversationId(id), command, now_ms())
+        .apply(ConversationId(id), command, actor_of(&me), now_ms())
         .await
         .map_err(not_found_as_conversation)?;
     Ok(Json(c.view()))

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod conversations;
 pub mod meta;
 pub mod playbooks;
+pub mod sync;
 pub mod visitors;
 pub mod widget;
 
@@ -18,7 +19,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 #[openapi(
     info(title = "Frontdesk API", description = "Live chat for sales teams: operators, visitors, conversations, realtime stream."),
     modifiers(&BearerAuth),
-    components(schemas(ErrorBody, frontdesk_protocol::EventBody))
+    components(schemas(ErrorBody, frontdesk_protocol::Folder, frontdesk_protocol::EventBody, frontdesk_protocol::ServerFrame, frontdesk_protocol::ClientFrame))
 )]
 struct ApiDoc;
 
@@ -47,14 +48,19 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(accounts::login))
         .routes(routes!(accounts::logout))
         .routes(routes!(accounts::me))
-        .routes(routes!(accounts::set_presence))
+        .routes(routes!(accounts::set_presence, accounts::get_presence))
+        .routes(routes!(accounts::my_sessions))
+        .routes(routes!(accounts::revoke_session))
+        .routes(routes!(accounts::end_operator_sessions))
         .routes(routes!(accounts::change_password))
         .routes(routes!(accounts::list_operators, accounts::create_operator))
         .routes(routes!(accounts::disable_operator))
         .routes(routes!(accounts::online_operators))
         .routes(routes!(conversations::list))
         .routes(routes!(conversations::detail))
-        .routes(routes!(conversations::send))
+        .routes(routes!(conversations::send, conversations::messages))
+        .routes(routes!(sync::changes))
+        .routes(routes!(sync::messages))
         .routes(routes!(conversations::assign))
         .routes(routes!(conversations::reassign))
         .routes(routes!(conversations::close))

@@ -11,8 +11,6 @@ use frontdesk_core::templates::{template, TEMPLATES};
 use frontdesk_core::Language;
 use frontdesk_protocol::*;
 use frontdesk_store::{PlaybookRecord, StoreError};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use uuid::Uuid;
 
 pub fn view(p: &PlaybookRecord) -> PlaybookView {
@@ -63,12 +61,6 @@ fn not_found(e: StoreError) -> ApiError {
     }
 }
 
-#[derive(Serialize, Deserialize, ToSchema)]
-pub struct TemplateView {
-    pub key: String,
-    pub name: String,
-}
-
 /// The templates a playbook can start from (S1).
 #[utoipa::path(get, path = "/api/playbook-templates", tag = "playbooks", security(("bearer" = [])),
     responses((status = 200, body = Vec<TemplateView>), (status = 403, body = ErrorBody)))]
@@ -100,16 +92,6 @@ pub async fn list(
             .map(view)
             .collect(),
     ))
-}
-
-#[derive(Deserialize, ToSchema)]
-pub struct NewPlaybook {
-    /// A full definition…
-    #[schema(value_type = Option<Object>)]
-    pub definition: Option<serde_json::Value>,
-    /// …or a template key (`chat_with_your_leads`, …) with a language (`en`, `de`).
-    pub template: Option<String>,
-    pub language: Option<String>,
 }
 
 /// Create a playbook (inactive until activated).
@@ -148,12 +130,6 @@ pub async fn create(
         .create_playbook(Uuid::now_v7(), definition, false, now_ms())
         .await?;
     Ok((StatusCode::CREATED, Json(view(&record))))
-}
-
-#[derive(Deserialize, ToSchema)]
-pub struct DefinitionBody {
-    #[schema(value_type = Object)]
-    pub definition: serde_json::Value,
 }
 
 /// Check a definition without saving it.
@@ -255,12 +231,6 @@ pub async fn deactivate(
     )))
 }
 
-#[derive(Deserialize, ToSchema)]
-pub struct OriginsBody {
-    /// e.g. `["https://www.example.com"]`
-    pub origins: Vec<String>,
-}
-
 /// Checks `https://host[:port]` (or `http://`), lowercased, without path.
 fn check_origin(o: &str) -> Result<String, ApiError> {
     let bad = || {
@@ -348,11 +318,6 @@ pub fn install_snippet(server: &str, playbook: Uuid) -> String {
   }})(window, document);
 </script>"#
     )
-}
-
-#[derive(Serialize, Deserialize, ToSchema)]
-pub struct SnippetView {
-    pub snippet: String,
 }
 
 /// The snippet to paste into a website.

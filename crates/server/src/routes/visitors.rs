@@ -17,8 +17,6 @@ use frontdesk_store::{
     ConversationRecord, Handoff, NewMessage, PlaybookRecord, PostedMessage, StoreError, Subject,
     VisitorRecord,
 };
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// The caller's network address (for per-address limits).
@@ -87,18 +85,6 @@ fn check_url(field: &str, v: Option<String>) -> Result<Option<String>, ApiError>
     }
 }
 
-#[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
-pub struct NewVisitorSession {
-    /// The playbook whose widget the visitor uses.
-    #[serde(default)]
-    pub playbook_id: Option<Uuid>,
-    #[serde(default)]
-    pub name: Option<String>,
-    /// The browser's language tag (e.g. `de-AT`).
-    #[serde(default)]
-    pub language: Option<String>,
-}
-
 /// Start a visitor session; keep the token in the browser.
 #[utoipa::path(post, path = "/api/visitor/session", tag = "visitor", request_body = NewVisitorSession,
     responses((status = 201, body = VisitorSessionResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
@@ -150,6 +136,7 @@ pub async fn create_session(
             auth::hash_token(&token),
             Subject::Visitor { id },
             expires_at,
+            None,
             now,
         )
         .await?;

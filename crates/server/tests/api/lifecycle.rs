@@ -52,11 +52,30 @@ async fn visitor_to_unassigned_to_assigned_reassigned_and_closed() {
         .until(|f| about(f, &id) && f["event"]["kind"] == "conversation_upsert")
         .await;
     assert_eq!(got["event"]["conversation"]["assignee_id"], a.id.as_str());
-    assert!(
-        got["event"]["messages"]
-            .as_array()
-            .is_some_and(|m| !m.is_empty()),
-        "the new assignee gets the history"
+    // The upsert carries the row, not the transcript: the assignee fetches it by seq.
+    let count = got["event"]["conversation"]["message_count"]
+        .as_i64()
+        .unwrap();
+    assert!(count > 0, "{got}");
+    let (status, page) = api
+        .get(
+            &format!("/api/conversations/{id}/messages?after_seq=0"),
+            &a.token,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let seqs: Vec<i64> = page["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["seq"].as_i64().unwrap())
+        .collect();
+    // ("Ann joined" was added after the upsert: the history has grown since.)
+    assert!(seqs.len() as i64 >= count);
+    assert_eq!(
+        seqs,
+        (1..=seqs.len() as i64).collect::<Vec<_>>(),
+        "numbered without gaps"
     );
 
     // B no longer sees it anywhere: list, read, send, socket (S10).
@@ -148,7 +167,11 @@ async fn visitor_to_unassigned_to_assigned_reassigned_and_closed() {
     assert_eq!(next["event"]["kind"], "conversation_removed");
     let whole = ws_b.until(|f| about(f, &id)).await;
     assert_eq!(whole["event"]["kind"], "conversation_upsert");
-    let history: Vec<_> = whole["event"]["messages"]
+    assert!(whole["event"]["conversation"]["message_count"].as_i64() >= Some(3));
+    let (_, page) = api
+        .get(&format!("/api/conversations/{id}/messages"), &b.token)
+        .await;
+    let history: Vec<_> = page["messages"]
         .as_array()
         .unwrap()
         .iter()

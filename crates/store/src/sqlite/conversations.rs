@@ -40,32 +40,48 @@ pub fn messages(c: &Connection, id: ConversationId) -> StoreResult<Vec<MessageVi
 
 pub fn folder(
     c: &Connection,
-    folder: FolderQuery,
+    q: FolderQuery,
     cursor: Option<i64>,
     limit: u32,
 ) -> StoreResult<FolderPage> {
+    use frontdesk_core::Folder;
     let limit = limit.clamp(1, 200) as i64;
-    // Unassigned is a queue (oldest first); the others show the newest first.
-    let (filter, order, cmp, who) = match folder {
-        FolderQuery::Unassigned => ("c.state = ?3", "ASC", ">", "waiting".to_owned()),
-        FolderQuery::AssignedTo(op) => (
-            "c.state = 'assigned' AND c.assignee_id = ?3",
-            "DESC",
-            "<",
-            op.to_string(),
-        ),
-        FolderQuery::Closed => ("c.state = ?3", "DESC", "<", "closed".to_owned()),
+    // The folder rule of `frontdesk_core::folder_of`, as SQL. Unassigned is a queue (oldest
+    // first); the others show the newest first.
+    let (filter, ascending) = match q.folder {
+        Folder::Unassigned => ("c.state = 'waiting'", true),
+        Folder::Mine => ("c.state = 'assigned' AND c.assignee_id = ?3", false),
+        Folder::Offline => ("c.state = 'offline'", false),
+        Folder::Closed => ("c.state = 'closed'", false),
     };
-    let start = cursor.unwrap_or(if order == "ASC" { 0 } else { i64::MAX });
+    let (order, cmp) = if ascending {
+        ("ASC", ">")
+    } else {
+        ("DESC", "<")
+    };
+    let start = cursor.unwrap_or(if ascending { 0 } else { i64::MAX });
     let sql = format!(
         "SELECT c.num, {CONVERSATION_COLS} FROM {CONVERSATION_FROM}
-         WHERE {filter} AND c.num {cmp} ?1 ORDER BY c.num {order} LIMIT ?2"
+         WHERE {filter} AND c.num {cmp} ?1
+           AND (?4 IS NULL OR c.handled_by = ?4)
+           AND (?5 IS NULL OR c.visitor_id = ?5)
+           AND (?6 IS NULL OR c.updated_at >= ?6)
+           AND (?7 IS NULL OR c.updated_at < ?7)
+         ORDER BY c.num {order} LIMIT ?2"
     );
     let mut st = c.prepare_cached(&sql)?;
     let mut nums = Vec::new();
     let mut conversations = Vec::new();
-    let mut q = st.query(params![start, limit + 1, who])?;
-    while let Some(r) = q.next()? {
+    let mut rows = st.query(params![
+        start,
+        limit + 1,
+        q.viewer.to_string(),
+        q.handled_by.map(|o| o.to_string()),
+        q.visitor.map(|v| v.to_string()),
+        q.updated_after,
+        q.updated_before
+    ])?;
+    while let Some(r) = rows.next()? {
         nums.push(r.get::<_, i64>(0)?);
         conversations.push(rows::conversation_at(r, 1)?);
     }
@@ -79,6 +95,94 @@ pub fn folder(
         conversations,
         next_cursor,
     })
+}
+
+/// Messages of one conversation with `seq > after_seq`, oldest first.
+pub fn messages_after(
+    c: &Connection,
+    id: ConversationId,
+    after_seq: i64,
+    limit: u32,
+) -> StoreResult<Vec<MessageView>> {
+    let mut st = c.prepare_cached(&format!(
+        "SELECT {MESSAGE_COLS} FROM messages WHERE conversation_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"
+    ))?;
+    let rows = st
+        .query_map(
+            params![id.to_string(), after_seq, limit as i64],
+            rows::message,
+        )?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// Conversations by id (those that exist).
+pub fn by_ids(c: &Connection, ids: &[ConversationId]) -> StoreResult<Vec<ConversationRecord>> {
+    let json = serde_json::to_string(&ids.iter().map(|i| i.to_string()).collect::<Vec<_>>())
+        .map_err(|e| StoreError::Storage(e.to_string()))?;
+    let mut st = c.prepare_cached(&format!(
+        "SELECT {CONVERSATION_COLS} FROM {CONVERSATION_FROM} WHERE c.id IN (SELECT value FROM json_each(?1))"
+    ))?;
+    let rows = st
+        .query_map([json], rows::conversation)?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// The conversations with events for `operator` in `(since, head]`, as they are now. Pages
+/// go by each conversation's newest event: a page that stops at position P holds every
+/// conversation whose events all lie at or before P, so the next page starts after P.
+pub fn changes(
+    c: &Connection,
+    operator: OperatorId,
+    since: i64,
+    head: i64,
+    limit: u32,
+) -> StoreResult<Changes> {
+    let floor = events_floor(c)?;
+    if since < floor || since > head || since < 0 {
+        return Ok(Changes::ResyncRequired { head });
+    }
+    let limit = limit.clamp(1, 2000) as usize;
+    let mut st = c.prepare_cached(
+        "SELECT conversation_id, MAX(seq) AS last FROM events
+         WHERE seq > ?1 AND seq <= ?2 AND (op_audience = '*' OR op_audience = ?3)
+         GROUP BY conversation_id ORDER BY last LIMIT ?4",
+    )?;
+    let found = st
+        .query_map(
+            params![since, head, operator.to_string(), limit as i64 + 1],
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)),
+        )?
+        .collect::<Result<Vec<_>, _>>()?;
+    let complete = found.len() <= limit;
+    let page = &found[..found.len().min(limit)];
+    let position = if complete {
+        head
+    } else {
+        page.last().map(|(_, last)| *last).unwrap_or(head)
+    };
+    let ids = page
+        .iter()
+        .map(|(id, _)| rows::parse_id(id))
+        .collect::<StoreResult<Vec<ConversationId>>>()?;
+    Ok(Changes::Page {
+        conversations: by_ids(c, &ids)?,
+        position,
+        complete,
+    })
+}
+
+/// The oldest kept position: events at or before it were pruned.
+pub fn events_floor(c: &Connection) -> StoreResult<i64> {
+    Ok(c.query_row(
+        "SELECT value FROM meta WHERE key = 'events_floor'",
+        [],
+        |r| r.get::<_, String>(0),
+    )
+    .optional()?
+    .and_then(|v| v.parse().ok())
+    .unwrap_or(0))
 }
 
 /// The definition of the playbook version a conversation runs.
@@ -264,10 +368,12 @@ pub fn request_live_chat(
     wait_ms: Millis,
     anyone_online: bool,
 ) -> StoreResult<ConversationRecord> {
+    let v = load_visitor(tx, visitor)?;
+    ctx.actor = visitor_actor(&v);
     let conversation = match open_of(tx, visitor)? {
         Some(c) if c.state != ConversationState::Bot => return Ok(c),
         Some(c) => c,
-        None => create(tx, &load_visitor(tx, visitor)?, None, None, None, now)?,
+        None => create(tx, &v, None, None, None, now)?,
     };
     apply(
         tx,
@@ -296,6 +402,7 @@ pub fn start_playbook(
         return Ok(open);
     }
     let v = load_visitor(tx, visitor)?;
+    ctx.actor = visitor_actor(&v);
     let playbook_id = v.playbook_id.ok_or(StoreError::NotFound)?;
     let playbook = playbooks::load(tx, playbook_id)?;
     if !playbook.active {
@@ -304,7 +411,6 @@ pub fn start_playbook(
     let conversation = create(tx, &v, Some(&playbook), page_url, referrer, now)?;
     let body = EventBody::ConversationUpsert {
         conversation: conversation.view(),
-        messages: None,
     };
     emit(tx, ctx, &conversation, Audience::visitor(), &body, now)?;
     let step = playbook.definition.run_from(&playbook.definition.start);
@@ -353,9 +459,9 @@ pub fn answer(
         (Input::Text(t), _) => t.trim().to_owned(),
         _ => String::new(),
     };
-    let name = load_visitor(tx, conversation.visitor_id)?
-        .name
-        .unwrap_or_else(|| "Visitor".into());
+    let v = load_visitor(tx, conversation.visitor_id)?;
+    ctx.actor = visitor_actor(&v);
+    let name = v.name.unwrap_or_else(|| "Visitor".into());
     let m = NewMessage {
         id: MessageId::new(),
         author: AuthorKind::Visitor,
@@ -363,15 +469,9 @@ pub fn answer(
         author_name: name,
         body: said,
     };
-    let view = insert_message(tx, id, &m, now)?;
-    emit(
-        tx,
-        ctx,
-        &conversation,
-        Audience::of_messages(&conversation.state),
-        &EventBody::Message { message: view },
-        now,
-    )?;
+    let mut conversation = conversation;
+    let to = Audience::of_messages(&conversation.state);
+    add_message(tx, ctx, &mut conversation, &m, to, now)?;
     run_bot(tx, ctx, conversation, &pb, step, handoff, page_url, now)
 }
 
@@ -380,7 +480,7 @@ pub fn answer(
 fn run_bot(
     tx: &Connection,
     ctx: &mut WriteCtx,
-    conversation: ConversationRecord,
+    mut conversation: ConversationRecord,
     pb: &Playbook,
     step: frontdesk_core::playbook::BotStep,
     handoff: Handoff,
@@ -397,15 +497,7 @@ fn run_bot(
             author_name: pb.appearance.bot_name.clone(),
             body: text.clone(),
         };
-        let view = insert_message(tx, id, &m, now)?;
-        emit(
-            tx,
-            ctx,
-            &conversation,
-            to,
-            &EventBody::Message { message: view },
-            now,
-        )?;
+        add_message(tx, ctx, &mut conversation, &m, to, now)?;
     }
     for (key, value) in &step.captured {
         tx.execute(
@@ -503,6 +595,15 @@ pub fn apply(
     command: &Command,
     now: Millis,
 ) -> StoreResult<ConversationRecord> {
+    // Who handles it now: kept after it is released or closed ("closed by me", history).
+    let handler = match command {
+        Command::Assign {
+            operator,
+            operator_name,
+        } => Some((*operator, operator_name.clone())),
+        Command::Reassign { to, to_name, .. } => Some((*to, to_name.clone())),
+        _ => None,
+    };
     let before = load(tx, id)?;
     let outcome = decide(&before.state, command)?;
     if outcome.effects.is_empty() && outcome.state == before.state {
@@ -537,28 +638,43 @@ pub fn apply(
         ConversationState::Waiting { deadline } => Some(deadline),
         _ => None,
     };
+    let handled_by = match (&outcome.state, handler) {
+        (ConversationState::Assigned { .. }, Some(h)) => Some(h),
+        _ => before.handled_by.clone(),
+    };
+    let closed_at = match outcome.state {
+        ConversationState::Closed => Some(now),
+        _ => None,
+    };
     tx.execute(
-        "UPDATE conversations SET state = ?2, assignee_id = ?3, wait_deadline = ?4, display_name = ?5, updated_at = ?6
+        "UPDATE conversations SET state = ?2, assignee_id = ?3, wait_deadline = ?4, display_name = ?5, updated_at = ?6,
+                handled_by = ?7, handled_by_name = ?8, closed_at = ?9
          WHERE id = ?1",
-        params![id.to_string(), outcome.state.name(), outcome.state.assignee().map(|o| o.to_string()), deadline, display_name, now],
+        params![
+            id.to_string(),
+            outcome.state.name(),
+            outcome.state.assignee().map(|o| o.to_string()),
+            deadline,
+            display_name,
+            now,
+            handled_by.as_ref().map(|(o, _)| o.to_string()),
+            handled_by.as_ref().map(|(_, n)| n.clone()),
+            closed_at
+        ],
     )?;
-    let after = ConversationRecord {
+    let mut after = ConversationRecord {
         state: outcome.state.clone(),
         display_name,
         updated_at: now,
+        handled_by,
+        closed_at,
         ..before.clone()
     };
     for effect in &outcome.effects {
         match effect {
-            Effect::Upsert { to, with_messages } => {
-                let messages = if *with_messages {
-                    Some(messages(tx, id)?)
-                } else {
-                    None
-                };
+            Effect::Upsert { to } => {
                 let body = EventBody::ConversationUpsert {
                     conversation: after.view(),
-                    messages,
                 };
                 emit(tx, ctx, &after, *to, &body, now)?;
             }
@@ -583,15 +699,7 @@ pub fn apply(
                     author_name,
                     body,
                 };
-                let view = insert_message(tx, id, &message, now)?;
-                emit(
-                    tx,
-                    ctx,
-                    &after,
-                    *to,
-                    &EventBody::Message { message: view },
-                    now,
-                )?;
+                add_message(tx, ctx, &mut after, &message, *to, now)?;
             }
         }
     }
@@ -644,55 +752,92 @@ pub fn post_message(
         ));
     }
     decide(&conversation.state, &Command::PostMessage { by: actor })?;
-    let view = insert_message(tx, id, &message, now)?;
-    tx.execute(
-        "UPDATE conversations SET updated_at = ?2 WHERE id = ?1",
-        params![id.to_string(), now],
-    )?;
-    emit(
-        tx,
-        ctx,
-        &conversation,
-        Audience::of_messages(&conversation.state),
-        &EventBody::Message {
-            message: view.clone(),
+    ctx.actor = actor_json(&ActorView {
+        kind: match message.author {
+            AuthorKind::Visitor => frontdesk_protocol::ActorKind::Visitor,
+            AuthorKind::Operator => frontdesk_protocol::ActorKind::Operator,
+            AuthorKind::Bot => frontdesk_protocol::ActorKind::Bot,
+            AuthorKind::System => frontdesk_protocol::ActorKind::System,
         },
-        now,
-    )?;
+        id: message.author_id,
+        name: Some(message.author_name.clone()),
+    });
+    let mut conversation = conversation;
+    let to = Audience::of_messages(&conversation.state);
+    let view = add_message(tx, ctx, &mut conversation, &message, to, now)?;
     Ok(PostedMessage {
         message: view,
         duplicate: false,
     })
 }
 
-fn insert_message(
+/// Adds a message as the conversation's next `seq`, updates its inbox row (count, time,
+/// preview) in `conversation` and in storage, and emits the message with the new row.
+fn add_message(
     tx: &Connection,
-    conversation: ConversationId,
+    ctx: &mut WriteCtx,
+    conversation: &mut ConversationRecord,
     m: &NewMessage,
+    to: Audience,
     now: Millis,
 ) -> StoreResult<MessageView> {
+    let seq = conversation.message_count + 1;
+    let preview = frontdesk_core::inbox::preview(&m.body);
     tx.prepare_cached(
-        "INSERT INTO messages (id, conversation_id, author_kind, author_id, author_name, body, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO messages (id, conversation_id, author_kind, author_id, author_name, body, created_at, seq)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
     .execute(params![
         m.id.to_string(),
-        conversation.to_string(),
+        conversation.id.to_string(),
         rows::author_kind_str(m.author),
         m.author_id.map(|a| a.to_string()),
         m.author_name,
         m.body,
-        now
+        now,
+        seq
     ])?;
-    Ok(MessageView {
+    tx.prepare_cached(
+        "UPDATE conversations SET message_count = ?2, last_message_at = ?3, preview = ?4, last_author = ?5, updated_at = ?3
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        conversation.id.to_string(),
+        seq,
+        now,
+        preview,
+        rows::author_kind_str(m.author)
+    ])?;
+    conversation.message_count = seq;
+    conversation.last_message_at = Some(now);
+    conversation.preview = Some(preview);
+    conversation.last_author = Some(m.author);
+    conversation.updated_at = now;
+    let view = MessageView {
         id: m.id.0,
-        conversation_id: conversation.0,
+        conversation_id: conversation.id.0,
+        seq,
         author: m.author,
         author_id: m.author_id,
         author_name: m.author_name.clone(),
         body: m.body.clone(),
         created_at: now,
-    })
+    };
+    let body = EventBody::Message {
+        message: view.clone(),
+        conversation: conversation.view(),
+    };
+    emit(tx, ctx, conversation, to, &body, now)?;
+    Ok(view)
+}
+
+/// The actor of a visitor's own actions.
+fn visitor_actor(v: &VisitorRecord) -> String {
+    actor_json(&ActorView::visitor(v.id.0, v.name.clone()))
+}
+
+pub(crate) fn actor_json(a: &ActorView) -> String {
+    serde_json::to_string(a).unwrap_or_else(|_| super::writer::SYSTEM_ACTOR.to_owned())
 }
 
 /// Appends one event for `to` (one row serves both its operators and its visitor).
@@ -716,15 +861,17 @@ fn emit(
     let payload = serde_json::to_string(body).map_err(|e| StoreError::Storage(e.to_string()))?;
     let seq = ctx.next_seq;
     tx.prepare_cached(
-        "INSERT INTO events (seq, conversation_id, op_audience, visitor_id, payload, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO events (seq, conversation_id, op_audience, visitor_id, payload, created_at, actor) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
-    .execute(params![seq, conversation.id.to_string(), op_audience, visitor.map(|v| v.to_string()), payload, now])?;
+    .execute(params![seq, conversation.id.to_string(), op_audience, visitor.map(|v| v.to_string()), payload, now, ctx.actor])?;
     ctx.next_seq += 1;
     ctx.events.push(Arc::new(StoredEvent {
         seq,
         conversation_id: conversation.id,
         operators: to.operators,
         visitor,
+        at: now,
+        actor: ctx.actor.clone(),
         payload,
     }));
     Ok(())

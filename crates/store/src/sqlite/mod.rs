@@ -21,6 +21,7 @@ use writer::Writer;
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0001_init.sql"),
     include_str!("../../migrations/sqlite/0002_playbooks.sql"),
+    include_str!("../../migrations/sqlite/0003_operator_protocol.sql"),
 ];
 const READERS: usize = 4;
 
@@ -33,6 +34,8 @@ pub struct SqliteStore {
     path: PathBuf,
     /// Highest committed event seq, published by the writer after each commit.
     head: Arc<AtomicI64>,
+    /// This database's identity (see [`Store::epoch`]).
+    epoch: String,
 }
 
 fn db_err(e: impl std::fmt::Display) -> StoreError {
@@ -87,6 +90,19 @@ impl SqliteStore {
             .optional()?
             .and_then(|v| v.parse().ok())
             .unwrap_or(0);
+        let epoch = match conn
+            .query_row("SELECT value FROM meta WHERE key = 'epoch'", [], |r| {
+                r.get::<_, String>(0)
+            })
+            .optional()?
+        {
+            Some(e) => e,
+            None => {
+                let e = uuid::Uuid::new_v4().to_string();
+                conn.execute("INSERT INTO meta (key, value) VALUES ('epoch', ?1)", [&e])?;
+                e
+            }
+        };
         // The next seq must never reuse a pruned one.
         let next_seq = head_now.max(floor) + 1;
         let head = Arc::new(AtomicI64::new(next_seq - 1));
@@ -106,6 +122,7 @@ impl SqliteStore {
             read_slots: tokio::sync::Semaphore::new(READERS),
             path,
             head,
+            epoch,
         })
     }
 
@@ -261,18 +278,116 @@ impl Store for SqliteStore {
         token_hash: String,
         subject: Subject,
         expires_at: Millis,
+        device: Option<String>,
         now: Millis,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<uuid::Uuid> {
         self.writer
             .run(move |tx, _| {
                 let (op, visitor) = match subject {
                     Subject::Operator { id, .. } => (Some(id.to_string()), None),
                     Subject::Visitor { id } => (None, Some(id.to_string())),
                 };
+                let id = uuid::Uuid::new_v4();
                 tx.execute(
-                    "INSERT INTO sessions (token_hash, operator_id, visitor_id, expires_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![token_hash, op, visitor, expires_at, now],
+                    "INSERT INTO sessions (token_hash, operator_id, visitor_id, expires_at, created_at, id, device, last_used_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?5)",
+                    params![token_hash, op, visitor, expires_at, now, id.to_string(), device],
                 )?;
+                Ok(id)
+            })
+            .await
+    }
+
+    async fn touch_session(
+        &self,
+        token_hash: &str,
+        now: Millis,
+        expires_at: Millis,
+    ) -> StoreResult<()> {
+        let token_hash = token_hash.to_owned();
+        self.writer
+            .run(move |tx, _| {
+                tx.execute(
+                    "UPDATE sessions SET last_used_at = ?2, expires_at = MAX(expires_at, ?3) WHERE token_hash = ?1",
+                    params![token_hash, now, expires_at],
+                )?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn operator_sessions(&self, operator: OperatorId) -> StoreResult<Vec<DeviceRecord>> {
+        self.read(move |c| {
+            let mut st = c.prepare_cached(
+                "SELECT id, token_hash, device, created_at, COALESCE(last_used_at, created_at), expires_at
+                 FROM sessions WHERE operator_id = ?1 ORDER BY COALESCE(last_used_at, created_at) DESC, id",
+            )?;
+            let rows = st
+                .query_map([operator.to_string()], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, Option<String>>(2)?,
+                        r.get::<_, i64>(3)?,
+                        r.get::<_, i64>(4)?,
+                        r.get::<_, i64>(5)?,
+                    ))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            rows.into_iter()
+                .map(|(id, token_hash, device, created_at, last_used_at, expires_at)| {
+                    Ok(DeviceRecord {
+                        id: rows::parse_id(&id)?,
+                        token_hash,
+                        device,
+                        created_at,
+                        last_used_at,
+                        expires_at,
+                    })
+                })
+                .collect()
+        })
+        .await
+    }
+
+    async fn delete_operator_session(
+        &self,
+        operator: OperatorId,
+        id: uuid::Uuid,
+    ) -> StoreResult<String> {
+        self.writer
+            .run(move |tx, _| {
+                let hash: String = tx.query_row(
+                    "DELETE FROM sessions WHERE operator_id = ?1 AND id = ?2 RETURNING token_hash",
+                    params![operator.to_string(), id.to_string()],
+                    |r| r.get(0),
+                )?;
+                Ok(hash)
+            })
+            .await
+    }
+
+    async fn delete_operator_sessions(&self, operator: OperatorId) -> StoreResult<u64> {
+        self.writer
+            .run(move |tx, _| {
+                Ok(tx.execute(
+                    "DELETE FROM sessions WHERE operator_id = ?1",
+                    [operator.to_string()],
+                )? as u64)
+            })
+            .await
+    }
+
+    async fn set_presence_choice(&self, operator: OperatorId, online: bool) -> StoreResult<()> {
+        self.writer
+            .run(move |tx, _| {
+                let n = tx.execute(
+                    "UPDATE operators SET chose_online = ?2 WHERE id = ?1",
+                    params![operator.to_string(), online],
+                )?;
+                if n == 0 {
+                    return Err(StoreError::NotFound);
+                }
                 Ok(())
             })
             .await
@@ -283,7 +398,8 @@ impl Store for SqliteStore {
         self.read(move |c| {
             let row = c
                 .prepare_cached(
-                    "SELECT s.operator_id, o.role, o.disabled, s.visitor_id, s.expires_at, COALESCE(o.display_name, v.name)
+                    "SELECT s.operator_id, o.role, o.disabled, s.visitor_id, s.expires_at, COALESCE(o.display_name, v.name),
+                            s.id, COALESCE(s.last_used_at, s.created_at)
                      FROM sessions s
                      LEFT JOIN operators o ON o.id = s.operator_id
                      LEFT JOIN visitors v ON v.id = s.visitor_id
@@ -297,10 +413,12 @@ impl Store for SqliteStore {
                         r.get::<_, Option<String>>(3)?,
                         r.get::<_, i64>(4)?,
                         r.get::<_, Option<String>>(5)?,
+                        r.get::<_, Option<String>>(6)?,
+                        r.get::<_, i64>(7)?,
                     ))
                 })
                 .optional()?;
-            let Some((op, role, disabled, visitor, expires_at, name)) = row else { return Ok(None) };
+            let Some((op, role, disabled, visitor, expires_at, name, id, last_used_at)) = row else { return Ok(None) };
             let subject = match (op, visitor) {
                 (Some(op), _) => {
                     if disabled == Some(true) {
@@ -312,7 +430,8 @@ impl Store for SqliteStore {
                 (None, Some(v)) => Subject::Visitor { id: rows::parse_id(&v)? },
                 (None, None) => return Ok(None),
             };
-            Ok(Some(SessionRecord { subject, expires_at, name }))
+            let id = id.map(|i| rows::parse_id(&i)).transpose()?.unwrap_or_default();
+            Ok(Some(SessionRecord { id, subject, expires_at, last_used_at, name }))
         })
         .await
     }
@@ -331,10 +450,13 @@ impl Store for SqliteStore {
         &self,
         operator: OperatorId,
         handoff: Handoff,
+        actor: ActorView,
         now: Millis,
     ) -> StoreResult<Vec<ConversationRecord>> {
         self.writer
-            .run(move |tx, ctx| conversations::release_assigned(tx, ctx, operator, handoff, now))
+            .run_as(conversations::actor_json(&actor), move |tx, ctx| {
+                conversations::release_assigned(tx, ctx, operator, handoff, now)
+            })
             .await
     }
 
@@ -507,10 +629,13 @@ impl Store for SqliteStore {
         &self,
         conversation: ConversationId,
         command: frontdesk_core::Command,
+        actor: ActorView,
         now: Millis,
     ) -> StoreResult<ConversationRecord> {
         self.writer
-            .run(move |tx, ctx| conversations::apply(tx, ctx, conversation, &command, now))
+            .run_as(conversations::actor_json(&actor), move |tx, ctx| {
+                conversations::apply(tx, ctx, conversation, &command, now)
+            })
             .await
     }
 
@@ -541,6 +666,49 @@ impl Store for SqliteStore {
 
     async fn messages(&self, id: ConversationId) -> StoreResult<Vec<MessageView>> {
         self.read(move |c| conversations::messages(c, id)).await
+    }
+
+    async fn messages_after(
+        &self,
+        id: ConversationId,
+        after_seq: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<MessageView>> {
+        self.read(move |c| conversations::messages_after(c, id, after_seq, limit))
+            .await
+    }
+
+    async fn messages_after_many(
+        &self,
+        after: Vec<(ConversationId, i64)>,
+        limit: u32,
+    ) -> StoreResult<(Vec<MessageView>, bool)> {
+        self.read(move |c| {
+            // One snapshot: every conversation's messages as of the same moment.
+            let c = c.unchecked_transaction()?;
+            let mut out = Vec::new();
+            for (id, after_seq) in after {
+                let room = (limit as usize).saturating_sub(out.len());
+                if room == 0 {
+                    return Ok((out, false));
+                }
+                let page = conversations::messages_after(&c, id, after_seq, room as u32 + 1)?;
+                if page.len() > room {
+                    out.extend(page.into_iter().take(room));
+                    return Ok((out, false));
+                }
+                out.extend(page);
+            }
+            Ok((out, true))
+        })
+        .await
+    }
+
+    async fn conversations(
+        &self,
+        ids: Vec<ConversationId>,
+    ) -> StoreResult<Vec<ConversationRecord>> {
+        self.read(move |c| conversations::by_ids(c, &ids)).await
     }
 
     async fn folder(
@@ -577,28 +745,31 @@ impl Store for SqliteStore {
             // One snapshot for the floor and the events: a prune committing in between must
             // not remove events from under a cursor that passed the floor check.
             let c = c.unchecked_transaction()?;
-            let floor: i64 = c
-                .query_row("SELECT value FROM meta WHERE key = 'events_floor'", [], |r| r.get::<_, String>(0))
-                .optional()?
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0);
+            let floor = conversations::events_floor(&c)?;
             if since < floor || since > head || since < 0 {
                 return Ok(Replay::ResyncRequired { head });
             }
             let (sql, who) = match owner {
                 StreamOwner::Operator(op) => (
-                    "SELECT seq, payload FROM events
+                    "SELECT seq, payload, created_at, actor FROM events
                      WHERE seq > ?1 AND (op_audience = '*' OR op_audience = ?2) ORDER BY seq LIMIT ?3",
                     op.to_string(),
                 ),
                 StreamOwner::Visitor(v) => (
-                    "SELECT seq, payload FROM events WHERE visitor_id = ?2 AND seq > ?1 ORDER BY seq LIMIT ?3",
+                    "SELECT seq, payload, created_at, actor FROM events WHERE visitor_id = ?2 AND seq > ?1 ORDER BY seq LIMIT ?3",
                     v.to_string(),
                 ),
             };
             let mut st = c.prepare_cached(sql)?;
             let events = st
-                .query_map(params![since, who, limit as i64 + 1], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
+                .query_map(params![since, who, limit as i64 + 1], |r| {
+                    Ok(ReplayedEvent {
+                        seq: r.get(0)?,
+                        payload: r.get(1)?,
+                        at: r.get(2)?,
+                        actor: r.get(3)?,
+                    })
+                })?
                 .collect::<Result<Vec<_>, _>>()?;
             let complete = events.len() <= limit as usize;
             let mut events = events;
@@ -606,6 +777,19 @@ impl Store for SqliteStore {
             Ok(Replay::Events { events, complete })
         })
         .await
+    }
+
+    async fn changes(&self, operator: OperatorId, since: i64, limit: u32) -> StoreResult<Changes> {
+        let head = self.head();
+        self.read(move |c| {
+            let c = c.unchecked_transaction()?;
+            conversations::changes(&c, operator, since, head, limit)
+        })
+        .await
+    }
+
+    fn epoch(&self) -> &str {
+        &self.epoch
     }
 
     async fn prune_events(&self, before: Millis) -> StoreResult<u64> {

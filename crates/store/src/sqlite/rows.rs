@@ -5,12 +5,14 @@ use frontdesk_core::{ConversationState, Role};
 use frontdesk_protocol::{AuthorKind, MessageView};
 use rusqlite::Row;
 
-pub const OPERATOR_COLS: &str = "id, email, display_name, role, disabled, password_hash";
+pub const OPERATOR_COLS: &str =
+    "id, email, display_name, role, disabled, password_hash, chose_online";
 pub const CONVERSATION_COLS: &str = "c.id, c.visitor_id, v.name, c.state, c.assignee_id, c.wait_deadline, c.display_name, \
-     c.created_at, c.updated_at, c.playbook_id, c.playbook_version, c.bot_card, c.qualified, c.language";
+     c.created_at, c.updated_at, c.playbook_id, c.playbook_version, c.bot_card, c.qualified, c.language, \
+     c.handled_by, c.handled_by_name, c.closed_at, c.message_count, c.last_message_at, c.preview, c.last_author";
 pub const CONVERSATION_FROM: &str = "conversations c JOIN visitors v ON v.id = c.visitor_id";
 pub const MESSAGE_COLS: &str =
-    "id, conversation_id, author_kind, author_id, author_name, body, created_at";
+    "id, conversation_id, author_kind, author_id, author_name, body, created_at, seq";
 
 fn conversion(msg: String) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, msg.into())
@@ -34,6 +36,7 @@ pub fn operator(r: &Row) -> rusqlite::Result<OperatorRecord> {
         role: Role::parse(&role).ok_or_else(|| conversion(format!("bad role {role}")))?,
         disabled: r.get(4)?,
         password_hash: r.get(5)?,
+        chose_online: r.get(6)?,
     })
 }
 
@@ -75,6 +78,21 @@ pub fn conversation_at(r: &Row, at: usize) -> rusqlite::Result<ConversationRecor
             "de" => frontdesk_core::Language::De,
             _ => frontdesk_core::Language::En,
         },
+        handled_by: match (
+            r.get::<_, Option<String>>(at + 14)?,
+            r.get::<_, Option<String>>(at + 15)?,
+        ) {
+            (Some(op), name) => Some((id(op)?, name.unwrap_or_default())),
+            _ => None,
+        },
+        closed_at: r.get(at + 16)?,
+        message_count: r.get(at + 17)?,
+        last_message_at: r.get(at + 18)?,
+        preview: r.get(at + 19)?,
+        last_author: r
+            .get::<_, Option<String>>(at + 20)?
+            .map(|k| author_kind(&k))
+            .transpose()?,
     })
 }
 
@@ -87,19 +105,24 @@ pub fn author_kind_str(a: AuthorKind) -> &'static str {
     }
 }
 
+fn author_kind(kind: &str) -> rusqlite::Result<AuthorKind> {
+    Ok(match kind {
+        "visitor" => AuthorKind::Visitor,
+        "operator" => AuthorKind::Operator,
+        "bot" => AuthorKind::Bot,
+        "system" => AuthorKind::System,
+        other => return Err(conversion(format!("bad author kind {other}"))),
+    })
+}
+
 pub fn message(r: &Row) -> rusqlite::Result<MessageView> {
     let kind: String = r.get(2)?;
     let author_id: Option<String> = r.get(3)?;
     Ok(MessageView {
         id: id(r.get(0)?)?,
         conversation_id: id(r.get(1)?)?,
-        author: match kind.as_str() {
-            "visitor" => AuthorKind::Visitor,
-            "operator" => AuthorKind::Operator,
-            "bot" => AuthorKind::Bot,
-            "system" => AuthorKind::System,
-            other => return Err(conversion(format!("bad author kind {other}"))),
-        },
+        seq: r.get(7)?,
+        author: author_kind(&kind)?,
         author_id: author_id.map(id).transpose()?,
         author_name: r.get(4)?,
         body: r.get(5)?,

@@ -14,12 +14,18 @@ use std::sync::{mpsc, Arc};
 /// At most this many requests share one transaction.
 const MAX_BATCH: usize = 512;
 
+/// The actor of events whose request names none: the server itself.
+pub(crate) const SYSTEM_ACTOR: &str = r#"{"kind":"system","id":null,"name":null}"#;
+
 /// State a write request may use besides the connection.
 pub(crate) struct WriteCtx {
     /// The seq the next event gets.
     pub next_seq: i64,
     /// Events written by the current batch, in seq order.
     pub events: Vec<Arc<StoredEvent>>,
+    /// Who caused the current request's events (serialized `ActorView`); reset to the system
+    /// before each request.
+    pub actor: String,
 }
 
 type Finish = Box<dyn FnOnce(StoreResult<()>) + Send>;
@@ -40,12 +46,26 @@ impl Writer {
         let ctx = WriteCtx {
             next_seq,
             events: Vec::new(),
+            actor: SYSTEM_ACTOR.to_owned(),
         };
         std::thread::Builder::new()
             .name("frontdesk-sqlite-writer".into())
             .spawn(move || run(conn, rx, ctx, head, listener))
             .map_err(db_err)?;
         Ok(Writer { jobs })
+    }
+
+    /// Runs `f` as `actor` (the serialized `ActorView` its events carry).
+    pub async fn run_as<T: Send + 'static>(
+        &self,
+        actor: String,
+        f: impl FnOnce(&Connection, &mut WriteCtx) -> StoreResult<T> + Send + 'static,
+    ) -> StoreResult<T> {
+        self.run(move |tx, ctx| {
+            ctx.actor = actor;
+            f(tx, ctx)
+        })
+        .await
     }
 
     /// Runs `f` inside the next group transaction; resolves after COMMIT.
@@ -127,6 +147,7 @@ fn run(
                 drop(job);
                 continue;
             }
+            SYSTEM_ACTOR.clone_into(&mut ctx.actor);
             let (ok, finish) = job(&conn, &mut ctx);
             if !ok {
                 rollback_request(&conn, &mut ctx, mark, seq_mark);

@@ -217,7 +217,7 @@ const de: Table = {
   'signin.footer': 'Passwort vergessen? Dein Admin kann ein neues setzen.',
 
   'folder.unassigned': 'Nicht zugewiesen',
-  'folder.mine': 'Meine Unterhaltungen',
+  'folder.mine': 'Meine Chats',
   'folder.offline': 'Offline',
   'folder.closed': 'Geschlossen',
   'folder.hint.unassigned': 'Besucher, die auf eine Person warten. Übernimm einen Chat, bevor die Wartezeit abläuft.',
@@ -351,7 +351,7 @@ const de: Table = {
   'followup.pending': 'Noch nicht im CRM',
 
   'search.label': 'Unterhaltungen durchsuchen',
-  'search.placeholder': 'Alle Unterhaltungen durchsuchen',
+  'search.placeholder': 'Alle Chats durchsuchen',
   'search.hint': 'Durchsucht jede auf diesem Computer gespeicherte Unterhaltung — auch offline.',
   'search.results_one': '{n} Treffer',
   'search.results_other': '{n} Treffer',

@@ -111,7 +111,7 @@ describe('conversation and outbox', () => {
     expect(text(failed)).toContain('One more thing');
 
     b.get('c-tom').row.state = 'assigned';
-    await click($(failed, '[data-action=retry]'));
+    await click($(failed!, '[data-action=retry]'));
     expect(b.calls.some(([c]) => c === 'retry_message')).toBe(true);
     expect($(root, '.msg[data-status=pending]')).not.toBeNull();
     b.deliverOutbox();

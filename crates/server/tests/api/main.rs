@@ -3,10 +3,18 @@
 
 mod access;
 mod bad_input;
+mod client_model;
 mod concurrency;
 mod durability;
+mod events;
+mod folders;
 mod lifecycle;
 mod liveness;
+mod openapi;
 mod playbooks;
+mod presence;
 mod resume;
+mod sessions;
 mod support;
+mod sync;
+mod walk;

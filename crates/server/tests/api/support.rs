@@ -415,6 +415,53 @@ impl Ws {
     pub async fn close(mut self) {
         let _ = self.stream.close(None).await;
     }
+
+    /// The next `presence` frame about `operator`, and how long it took to arrive.
+    pub async fn presence_of(&mut self, operator: &Operator) -> (Value, Duration) {
+        let started = std::time::Instant::now();
+        let f = self
+            .until(|f| f["type"] == "presence" && f["operator"]["operator_id"] == operator.id)
+            .await;
+        (f["operator"].clone(), started.elapsed())
+    }
+}
+
+impl Api {
+    pub async fn put(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.call("PUT", path, Some(token), Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        self.call("DELETE", path, Some(token), None).await
+    }
+
+    /// Signs in with a device name; returns the operator and the device session id.
+    pub async fn login_device(
+        &self,
+        email: &str,
+        password: &str,
+        device: &str,
+    ) -> (Operator, String) {
+        let (status, body) = self
+            .call(
+                "POST",
+                "/api/auth/login",
+                None,
+                Some(json!({"email": email, "password": password, "device": device})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "login failed: {body}");
+        let op = Operator {
+            id: body["operator"]["id"].as_str().unwrap().to_owned(),
+            name: body["operator"]["display_name"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+            email: email.to_owned(),
+            token: body["token"].as_str().unwrap().to_owned(),
+        };
+        (op, body["session_id"].as_str().unwrap().to_owned())
+    }
 }
 
 /// Whether a frame is an event about `conversation`.

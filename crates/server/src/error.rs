@@ -78,6 +78,7 @@ impl From<Rejection> for ApiError {
             Rejection::AlreadyRequested => ApiError::conflict("already_requested", message),
             Rejection::NotExpired => ApiError::conflict("not_expired", message),
             Rejection::NotAssigned => ApiError::conflict("not_assigned", message),
+            Rejection::OfflineMode => ApiError::conflict("offline_mode", message),
         }
     }
 }
@@ -191,6 +192,7 @@ mod tests {
             Rejection::AlreadyRequested,
             Rejection::NotExpired,
             Rejection::NotAssigned,
+            Rejection::OfflineMode,
         ] {
             let e = ApiError::from(r);
             assert!(e.status.is_client_error(), "{e:?}");

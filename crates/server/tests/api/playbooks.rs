@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::time::Duration;
 
-async fn demo_playbook(api: &Api, admin: &Operator) -> String {
+pub(crate) async fn demo_playbook(api: &Api, admin: &Operator) -> String {
     let (status, list) = api.get("/api/playbooks", &admin.token).await;
     assert_eq!(status, StatusCode::OK);
     let list = list.as_array().unwrap();
@@ -19,7 +19,7 @@ async fn demo_playbook(api: &Api, admin: &Operator) -> String {
     list[0]["id"].as_str().unwrap().to_owned()
 }
 
-async fn playbook_visitor(api: &Api, playbook: &str) -> Visitor {
+pub(crate) async fn playbook_visitor(api: &Api, playbook: &str) -> Visitor {
     let (status, body) = api
         .call(
             "POST",

@@ -542,6 +542,7 @@ impl Session {
                     Ok(posted) => ServerFrame::Ack {
                         message_id: posted.message.id,
                         conversation_id: posted.message.conversation_id,
+                        duplicate: posted.duplicate,
                     },
                     Err(e) => error_frame(e.code, &e.message, Some(message_id)),
                 })

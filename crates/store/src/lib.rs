@@ -245,6 +245,17 @@ pub struct NewMessage {
     pub body: String,
 }
 
+impl NewMessage {
+    /// Whether `stored` (found under this message's id) is this very message sent before: same
+    /// conversation, author and text. Then a send is a retry; otherwise the id is taken.
+    pub fn is_retry_of(&self, conversation: ConversationId, stored: &MessageView) -> bool {
+        stored.conversation_id == conversation.0
+            && stored.author == self.author
+            && stored.author_id == self.author_id
+            && stored.body == self.body
+    }
+}
+
 /// The result of adding a message.
 #[derive(Clone, Debug)]
 pub struct PostedMessage {

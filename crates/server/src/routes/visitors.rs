@@ -300,7 +300,6 @@ pub async fn send_visitor_message(
     body: String,
 ) -> Result<PostedMessage, ApiError> {
     check_body(&body)?;
-    state.visitor_limiter.guard(&me.id.to_string())?;
     // The store checks that the conversation is the visitor's (in the same transaction),
     // so the hot path does no extra read.
     let conversation = match conversation {
@@ -321,6 +320,13 @@ pub async fn send_visitor_message(
         author_name: me.name.clone().unwrap_or_else(|| "Visitor".into()),
         body,
     };
+    if let Err(limited) = state.visitor_limiter.guard(&me.id.to_string()) {
+        // A widget retrying a message that is already stored must learn that it arrived.
+        return match stored_retry(state, me, conversation, &message).await? {
+            Some(posted) => Ok(posted),
+            None => Err(limited),
+        };
+    }
     state
         .store
         .post_message(conversation, Actor::Visitor, message, now_ms())
@@ -330,6 +336,28 @@ pub async fn send_visitor_message(
             StoreError::NotFound => ApiError::conversation_not_found(),
             other => other.into(),
         })
+}
+
+/// The stored message if `message` is a retry of it in the visitor's own conversation.
+async fn stored_retry(
+    state: &AppState,
+    me: &VisitorSession,
+    conversation: ConversationId,
+    message: &NewMessage,
+) -> Result<Option<PostedMessage>, ApiError> {
+    let c = match state.store.conversation(conversation).await {
+        Ok(c) if c.visitor_id == me.id => c,
+        Ok(_) | Err(StoreError::NotFound) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let stored = state.store.messages(c.id).await?;
+    Ok(stored
+        .into_iter()
+        .find(|m| m.id == message.id.0 && message.is_retry_of(c.id, m))
+        .map(|m| PostedMessage {
+            message: m,
+            duplicate: true,
+        }))
 }
 
 /// Send a message as the visitor. Idempotent on `message_id` like the operator's send.

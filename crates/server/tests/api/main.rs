@@ -7,6 +7,7 @@ mod concurrency;
 mod durability;
 mod lifecycle;
 mod liveness;
+mod messages;
 mod playbooks;
 mod resume;
 mod support;

@@ -738,17 +738,14 @@ pub fn post_message(
         .query_row([message.id.to_string()], rows::message)
         .optional()?;
     if let Some(existing) = existing {
-        if existing.conversation_id == id.0
-            && existing.author == message.author
-            && existing.author_id == message.author_id
-        {
+        if message.is_retry_of(id, &existing) {
             return Ok(PostedMessage {
                 message: existing,
                 duplicate: true,
             });
         }
         return Err(StoreError::Conflict(
-            "this message id is already used by another message",
+            "This message id is already used by another message; send a new message with a new id.",
         ));
     }
     decide(&conversation.state, &Command::PostMessage { by: actor })?;

@@ -120,19 +120,23 @@ pub async fn visitor_stream(
 ) -> Response {
     // Cross-site WebSocket hijacking: a browser page may only open the widget's stream from a
     // site the visitor's playbook allows.
-    if let Ok(v) = state.store.visitor(me.id).await {
-        if let Some(pid) = v.playbook_id {
-            let allowed = match state.store.playbook(pid).await {
-                Ok(p) => crate::routes::visitors::origin_allowed(&headers, &p),
-                Err(_) => false,
-            };
-            if !allowed {
-                return ApiError::forbidden(
-                    "origin_not_allowed",
-                    "This website is not allowed to use this chat.",
-                )
-                .into_response();
-            }
+    // When the check cannot be made, refuse (fail closed).
+    let visitor = match state.store.visitor(me.id).await {
+        Ok(v) => v,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    if let Some(pid) = visitor.playbook_id {
+        let allowed = match state.store.playbook(pid).await {
+            Ok(p) => crate::routes::visitors::origin_allowed(&headers, &p),
+            Err(frontdesk_store::StoreError::NotFound) => false,
+            Err(e) => return ApiError::from(e).into_response(),
+        };
+        if !allowed {
+            return ApiError::forbidden(
+                "origin_not_allowed",
+                "This website is not allowed to use this chat.",
+            )
+            .into_response();
         }
     }
     configure(ws).on_upgrade(move |socket| {

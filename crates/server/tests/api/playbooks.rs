@@ -463,3 +463,44 @@ async fn the_widget_may_call_visitor_endpoints_from_another_site() {
     let r = preflight("/api/conversations").await;
     assert!(r.headers().get("access-control-allow-origin").is_none());
 }
+
+/// The widget's stream checks the page's Origin against the playbook; when that check cannot
+/// be made the connection is refused, never let through.
+#[tokio::test]
+async fn the_visitor_stream_refuses_when_the_origin_check_cannot_be_made() {
+    let server = Server::start(&[]);
+    let api = server.api();
+    let admin = api.admin(&server).await;
+    let playbook = demo_playbook(&api, &admin).await;
+    let v = playbook_visitor(&api, &playbook).await;
+    let url = format!(
+        "{}/api/visitor/stream?access_token={}",
+        api.ws_base, v.token
+    );
+    let connect = |origin: &'static str| {
+        let url = url.clone();
+        async move {
+            use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+            let mut req = url.into_client_request().unwrap();
+            req.headers_mut().insert("origin", origin.parse().unwrap());
+            tokio_tungstenite::connect_async(req).await.map(|_| ())
+        }
+    };
+    assert!(
+        connect("https://evil.test").await.is_err(),
+        "a foreign site is refused"
+    );
+    // The visitor's playbook can no longer be read (a damaged row).
+    let db = rusqlite::Connection::open(server.data.join("frontdesk.sqlite3")).unwrap();
+    db.busy_timeout(Duration::from_secs(5)).unwrap();
+    db.pragma_update(None, "foreign_keys", false).unwrap();
+    db.execute(
+        "UPDATE visitors SET playbook_id = 'damaged' WHERE id = ?1",
+        [&v.id],
+    )
+    .unwrap();
+    assert!(
+        connect("https://evil.test").await.is_err(),
+        "a failed lookup must not skip the Origin check"
+    );
+}

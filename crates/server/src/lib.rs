@@ -10,6 +10,7 @@
 //! - [`realtime`]: the WebSocket session: resume from a cursor, live events, sends.
 //! - [`deadlines`]: the durable wait-time timer.
 //! - [`rate_limit`]: token buckets for the public visitor endpoints.
+//! - [`request_body`]: bodies are read before any handler answers (kept-alive connections).
 //! - [`routes`]: REST handlers, one module per resource, registered with their OpenAPI docs.
 //!
 //! Entry points: [`start`] builds the state and router from a [`config::Config`];
@@ -23,6 +24,7 @@ pub mod hub;
 pub mod presence;
 pub mod rate_limit;
 pub mod realtime;
+pub mod request_body;
 pub mod routes;
 
 use axum::extract::{MatchedPath, Request};
@@ -197,6 +199,7 @@ pub fn app(state: AppState) -> Router {
     .layer(axum::extract::DefaultBodyLimit::max(
         frontdesk_protocol::MAX_REQUEST_BYTES,
     ))
+    .layer(axum::middleware::from_fn(request_body::read_body_first))
     .layer(axum::middleware::from_fn(visitor_cors))
     .layer(axum::middleware::from_fn(log_request))
     .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {

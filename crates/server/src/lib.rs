@@ -10,6 +10,7 @@
 //! - [`realtime`]: the WebSocket session: resume from a cursor, live events, sends.
 //! - [`deadlines`]: the durable wait-time timer.
 //! - [`rate_limit`]: token buckets for the public visitor endpoints.
+//! - [`login_throttle`]: failed sign-ins per account and per address (brute force).
 //! - [`request_body`]: bodies are read before any handler answers (kept-alive connections).
 //! - [`routes`]: REST handlers, one module per resource, registered with their OpenAPI docs.
 //!
@@ -21,6 +22,7 @@ pub mod config;
 pub mod deadlines;
 pub mod error;
 pub mod hub;
+pub mod login_throttle;
 pub mod presence;
 pub mod rate_limit;
 pub mod realtime;
@@ -61,6 +63,8 @@ pub struct Inner {
     pub address_limiter: rate_limit::RateLimiter,
     /// Messages and answers per visitor.
     pub visitor_limiter: rate_limit::RateLimiter,
+    /// Failed sign-ins per account and per address.
+    pub login_throttle: login_throttle::LoginThrottle,
     /// Flips to `true` when the server shuts down; realtime sessions end on it.
     pub shutdown: watch::Receiver<bool>,
 }
@@ -122,6 +126,7 @@ pub async fn start(config: Config) -> anyhow::Result<Started> {
             config.visitor_rate_per_address,
         ),
         visitor_limiter: rate_limit::RateLimiter::new(config.visitor_message_rate, 20),
+        login_throttle: Default::default(),
         store,
         hub,
         deadlines,

@@ -3,6 +3,8 @@
 use crate::auth::{self, AdminSession, OperatorSession};
 use crate::error::{ApiError, ApiJson, ApiPath};
 use crate::hub::Bye;
+use crate::login_throttle::account_key;
+use crate::routes::visitors::ClientAddr;
 use crate::{now_ms, presence, AppState};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -62,13 +64,18 @@ fn check_password(p: &str) -> Result<(), ApiError> {
 
 /// Sign in with email and password; returns a bearer token.
 #[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 429, body = ErrorBody, description = "Too many failed sign-ins; `Retry-After` says when to try again")))]
 pub async fn login(
     State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Json<LoginResponse>, ApiError> {
     let wrong = || ApiError::unauthorized("invalid_credentials", "Wrong email or password.");
+    let account = account_key(&req.email);
+    state.login_throttle.check(&account, &addr)?;
     if req.email.len() > 400 || req.password.len() > 400 {
+        state.login_throttle.failed(&account, &addr);
         return Err(wrong());
     }
     let record = match state.store.operator_by_email(req.email.trim()).await {
@@ -81,9 +88,13 @@ pub async fn login(
         record.as_ref().map(|r| r.password_hash.clone()),
     )
     .await;
+    let known = record.as_ref().map(|r| r.id.to_string());
     let Some(record) = record.filter(|_| ok) else {
+        state.login_throttle.failed(&account, &addr);
+        tracing::warn!(target: "frontdesk::auth", address = %addr, account = known.as_deref().unwrap_or("unknown"), "sign-in failed");
         return Err(wrong());
     };
+    state.login_throttle.succeeded(&account, &addr);
     if record.disabled {
         return Err(ApiError::forbidden(
             "account_disabled",

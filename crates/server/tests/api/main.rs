@@ -7,6 +7,7 @@ mod concurrency;
 mod durability;
 mod lifecycle;
 mod liveness;
+mod login_throttle;
 mod messages;
 mod playbooks;
 mod resume;

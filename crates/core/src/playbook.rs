@@ -446,6 +446,12 @@ impl Playbook {
         None
     }
 
+    /// The livechat card nearest to the start: where a visitor who asks for a person directly
+    /// is handed over.
+    pub fn first_livechat(&self) -> Option<CardId> {
+        self.route_to_livechat(&self.start)?.pop()
+    }
+
     /// Whether the playbook has a livechat card at all.
     pub fn has_livechat(&self) -> bool {
         self.cards

@@ -153,6 +153,9 @@ pub struct VisitorRecord {
     pub language: Option<String>,
 }
 
+/// How long a chat waits in Unassigned when neither a livechat card nor the server says (S3).
+pub const DEFAULT_WAIT_MS: Millis = 120_000;
+
 /// The presence facts a bot step needs if it reaches a livechat card (S4).
 #[derive(Clone, Copy, Debug)]
 pub struct Handoff {
@@ -412,14 +415,14 @@ pub trait Store: Send + Sync + 'static {
     async fn set_meta(&self, key: &str, value: String) -> StoreResult<()>;
 
     // Conversations.
-    /// The visitor reached the livechat card: their open conversation (created if none) gets
-    /// [`frontdesk_core::Command::RequestLiveChat`]. Asking again returns the conversation as it is.
+    /// The visitor asks for a person: their open conversation (created if none) gets
+    /// [`frontdesk_core::Command::RequestLiveChat`], through the playbook's livechat card when
+    /// a playbook runs (`Conflict` when it has none). Asking again returns the conversation as it is.
     async fn request_live_chat(
         &self,
         visitor: VisitorId,
+        handoff: Handoff,
         now: Millis,
-        wait_ms: Millis,
-        anyone_online: bool,
     ) -> StoreResult<ConversationRecord>;
     /// Starts the visitor's playbook (their open conversation is returned if they have one).
     async fn start_playbook(

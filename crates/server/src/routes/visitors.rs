@@ -246,10 +246,13 @@ pub async fn answer(
     visitor_state(&state, c).await
 }
 
-/// The visitor asks for a person directly, without a playbook (S4): with an operator online
-/// the conversation enters Unassigned; otherwise it goes to offline mode.
+/// The visitor asks for a person directly (S4): with an operator online the conversation
+/// enters Unassigned; otherwise it goes to offline mode. While a playbook runs this goes
+/// through its livechat card (its texts, wait time and offline flow); a playbook without one
+/// answers 409 `no_livechat`.
 #[utoipa::path(post, path = "/api/visitor/livechat", tag = "visitor", security(("bearer" = [])),
-    responses((status = 200, body = ConversationView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 429, body = ErrorBody)))]
+    responses((status = 200, body = ConversationView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn request_live_chat(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
@@ -258,12 +261,15 @@ pub async fn request_live_chat(
     if state.store.open_conversation_of(me.id).await?.is_none() {
         state.address_limiter.guard(&addr)?;
     }
-    let now = now_ms();
-    let wait_ms = state.config.wait_time_secs.unwrap_or(120) as i64 * 1000;
     let c = state
         .store
-        .request_live_chat(me.id, now, wait_ms, state.presence.anyone_online())
-        .await?;
+        .request_live_chat(me.id, handoff(&state), now_ms())
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(m) => ApiError::conflict("no_livechat", m),
+            StoreError::NotFound => playbook_not_found(),
+            other => other.into(),
+        })?;
     arm_deadline(&state, &c);
     Ok(Json(c.view()))
 }

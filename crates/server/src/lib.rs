@@ -2,6 +2,7 @@
 //!
 //! Module map:
 //! - [`config`]: command-line flags (`--listen`, `--data`, timings).
+//! - [`commands`]: the binary's other commands (`admin reset-password`, `operator online`).
 //! - [`error`]: [`error::ApiError`], the one `{code, message}` error shape, and extractors
 //!   that map axum's rejections onto it.
 //! - [`auth`]: tokens, password hashing, the operator / admin / visitor extractors.
@@ -18,6 +19,7 @@
 //! [`serve`] runs it on a listener until shutdown.
 
 pub mod auth;
+pub mod commands;
 pub mod config;
 pub mod deadlines;
 pub mod error;

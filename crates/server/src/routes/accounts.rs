@@ -62,6 +62,18 @@ fn check_password(p: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Checks and trims an account's email address.
+pub fn check_email(value: &str) -> Result<String, ApiError> {
+    let email = check_text("email", value, MAX_NAME_CHARS)?;
+    if !email.contains('@') || email.contains(char::is_whitespace) {
+        return Err(ApiError::unprocessable(
+            "invalid_field",
+            "`email` is not an email address.",
+        ));
+    }
+    Ok(email)
+}
+
 /// Sign in with email and password; returns a bearer token.
 #[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
@@ -323,13 +335,7 @@ pub async fn create_operator(
     ApiJson(req): ApiJson<NewOperatorRequest>,
 ) -> Result<(StatusCode, Json<OperatorView>), ApiError> {
     let display_name = check_text("display_name", &req.display_name, MAX_NAME_CHARS)?;
-    let email = check_text("email", &req.email, MAX_NAME_CHARS)?;
-    if !email.contains('@') || email.contains(char::is_whitespace) {
-        return Err(ApiError::unprocessable(
-            "invalid_field",
-            "`email` is not an email address.",
-        ));
-    }
+    let email = check_email(&req.email)?;
     check_password(&req.password)?;
     let record = OperatorRecord {
         id: OperatorId::new(),

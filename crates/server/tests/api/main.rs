@@ -3,6 +3,7 @@
 
 mod access;
 mod bad_input;
+mod commands;
 mod concurrency;
 mod durability;
 mod lifecycle;

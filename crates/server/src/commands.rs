@@ -95,6 +95,7 @@ async fn reset_password(email: &str, data: PathBuf) -> anyhow::Result<()> {
                 display_name: "Admin".into(),
                 role: Role::Admin,
                 disabled: false,
+                chose_online: false,
                 password_hash: hash,
             };
             store.create_operator(record, now_ms()).await?;
@@ -120,7 +121,10 @@ async fn stay_online(server: &str, token: &str) -> anyhow::Result<()> {
         match tokio_tungstenite::connect_async(url).await {
             Ok((socket, _)) => {
                 let (mut tx, mut rx) = socket.split();
-                let online = serde_json::to_string(&ClientFrame::SetPresence { online: true })?;
+                let online = serde_json::to_string(&ClientFrame::SetPresence {
+                    online: true,
+                    handover: None,
+                })?;
                 tx.send(online.into()).await?;
                 eprintln!("Connected to {server}: online (Ctrl-C to go offline).");
                 while let Some(Ok(message)) = rx.next().await {
@@ -133,7 +137,9 @@ async fn stay_online(server: &str, token: &str) -> anyhow::Result<()> {
                     println!("{text}");
                     match serde_json::from_str::<ServerFrame>(text) {
                         Ok(ServerFrame::Event { seq, .. }) => cursor = Some(seq),
-                        Ok(ServerFrame::Ready { position }) => cursor = Some(position),
+                        Ok(ServerFrame::Ready { position, .. }) => cursor = Some(position),
+                        // The cursor cannot be resumed (e.g. a restored database): start afresh.
+                        Ok(ServerFrame::ResyncRequired { .. }) => cursor = None,
                         Ok(ServerFrame::Bye { code, message }) if code != "server_shutdown" => {
                             bail!("the server ended the session ({code}): {message}")
                         }

@@ -387,7 +387,6 @@ pub fn request_live_chat(
             let c = create(tx, &v, playbook.as_ref(), None, None, now)?;
             let body = EventBody::ConversationUpsert {
                 conversation: c.view(),
-                messages: None,
             };
             emit(tx, ctx, &c, Audience::visitor(), &body, now)?;
             c

@@ -55,7 +55,8 @@ status=0
 for who in admin operator; do
   token_var=${who}_token
   echo "fuzzing the API as $who for up to ${FUZZ_SECONDS}s"
-  # Logout and the password change would end the session the fuzzer runs on.
+  # Logout and the password change would end the session the fuzzer runs on; the two
+  # WebSocket streams are not REST (the API tests drive them).
   # GET /api/conversations is skipped until its `Folder` schema is in the document (issue 10,
   # item 2: a dangling $ref the fuzzer cannot resolve).
   "$venv/bin/schemathesis" run "$base/api/openapi.json" \
@@ -64,6 +65,7 @@ for who in admin operator; do
     --max-time "$FUZZ_SECONDS" --max-examples 30 --workers 2 --seed 1 \
     --exclude-path /api/auth/logout --exclude-path /api/me/password \
     --exclude-path /api/conversations \
+    --exclude-path /api/stream --exclude-path /api/visitor/stream \
     --no-color --warnings off || status=1
 done
 if grep -q '"status":5' "$data/server.log"; then

@@ -5,8 +5,8 @@
 //   server.adminPassword   // printed on the first run
 //   await server.stop();
 //
-// The binary comes from $FRONTDESK_SERVER_BIN, else ../../target/debug/frontdesk-server
-// relative to this directory (build it with `cargo build -p frontdesk-server`).
+// The binary comes from $FRONTDESK_SERVER_BIN, else $CARGO_TARGET_DIR/debug/frontdesk-server
+// (default: ../../target relative to this directory) (build it with `cargo build -p frontdesk-server`).
 
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, createWriteStream, existsSync } from "node:fs";
@@ -22,7 +22,7 @@ export const ADMIN_EMAIL = "admin@frontdesk.local";
 export function serverBinary() {
   return process.env.FRONTDESK_SERVER_BIN
     ? resolve(process.env.FRONTDESK_SERVER_BIN)
-    : resolve(here, "../../target/debug/frontdesk-server");
+    : resolve(process.env.CARGO_TARGET_DIR || resolve(here, "../../target"), "debug/frontdesk-server");
 }
 
 /**

@@ -256,6 +256,19 @@ export async function gotoDemo(page, server, path = "/demo") {
   await launcher(page).waitFor({ state: "visible", timeout: 10_000 });
 }
 
+/** The demo page with hostile host CSS (hostile.css) added: a test-only page on the server's
+ *  origin, so the widget loads exactly as on the demo. */
+export async function gotoHostileDemo(page, server) {
+  const url = server.base + "/demo/hostile-host-css";
+  const demo = await (await fetch(server.base + "/demo")).text();
+  const css = readFileSync(join(here, "hostile.css"), "utf8");
+  await page.route(url, (route) =>
+    route.fulfill({ contentType: "text/html; charset=utf-8", body: demo.replace("</head>", `<style>${css}</style></head>`) })
+  );
+  await page.goto(url);
+  await launcher(page).waitFor({ state: "visible", timeout: 10_000 });
+}
+
 export async function openChat(page) {
   await launcher(page).click();
   await closeButton(page).waitFor({ state: "visible" });

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
 import {
-  DEMO, PHONE, withServer, newPage, gotoDemo, launcher, closeButton, openChat, waitForEvent, events,
+  DEMO, PHONE, withServer, newPage, gotoDemo, gotoHostileDemo, launcher, closeButton, openChat, waitForEvent, events,
   screenshot, widget, waitForLog, chatLog,
 } from "./support.mjs";
 
@@ -21,7 +21,7 @@ test("widget.js is at most 30 KB gzipped and served as JavaScript", async () => 
   });
 });
 
-test("launcher, greeting, events, commands and host CSS isolation", async () => {
+test("launcher with its SVG icon, greeting, events and commands", async () => {
   await withServer([], async ({ server, browser }) => {
     const page = await newPage(browser);
     await gotoDemo(page, server);
@@ -36,22 +36,19 @@ test("launcher, greeting, events, commands and host CSS isolation", async () => 
     await waitForEvent(page, "greetingOpened");
     await screenshot(page, "widget-greeting.png");
 
-    // The host page's aggressive CSS applies to its own buttons but not to the widget's.
+    // The demo is a calm company site: its own buttons look like buttons.
     const hostButton = await page.getByRole("button", { name: "Start a free trial" }).evaluate((b) => {
       const s = getComputedStyle(b);
-      return { bg: s.backgroundColor, size: s.fontSize, font: s.fontFamily };
+      return { bg: s.backgroundColor, size: s.fontSize, border: s.borderTopStyle };
     });
-    assert.equal(hostButton.bg, "rgb(255, 0, 0)", "the host CSS is active on the host page");
-    assert.equal(hostButton.size, "40px");
-    const launch = await launcher(page).evaluate((b) => {
-      const s = getComputedStyle(b);
-      return { bg: s.backgroundColor, size: s.fontSize, font: s.fontFamily, border: s.borderTopStyle, w: b.getBoundingClientRect().width };
-    });
-    assert.equal(launch.bg, "rgb(47, 91, 234)", "the playbook's primary colour, not the host's red");
-    assert.notEqual(launch.size, "40px");
-    assert.notEqual(launch.border, "dashed");
-    assert.equal(launch.w, 60);
-    assert.doesNotMatch(launch.font, /Georgia|Times/);
+    assert.notEqual(hostButton.bg, "rgb(255, 0, 0)");
+    assert.equal(hostButton.size, "15px");
+    assert.notEqual(hostButton.border, "dashed");
+
+    // The launcher's icon is an SVG (never an emoji glyph, a box without an emoji font).
+    const icon = await launcher(page).evaluate((b) => ({ svg: b.querySelectorAll("svg path").length, text: b.textContent.trim() }));
+    assert.ok(icon.svg > 0, "the launcher draws an SVG icon");
+    assert.equal(icon.text, "", "no text glyph in the launcher");
 
     // Commands from the page: open and close, with their events.
     await page.evaluate(() => window.Frontdesk.trigger("open"));
@@ -65,10 +62,9 @@ test("launcher, greeting, events, commands and host CSS isolation", async () => 
       return { tag: b.tagName, bg: s.backgroundColor, size: s.fontSize, font: s.fontFamily, border: s.borderTopStyle };
     });
     assert.equal(choice.tag, "BUTTON");
-    assert.notEqual(choice.bg, "rgb(255, 0, 0)");
     assert.equal(choice.size, "14px");
-    assert.notEqual(choice.border, "dashed");
-    assert.doesNotMatch(choice.font, /Georgia/);
+    const avatar = await widget(page).locator(".avatar svg path").count();
+    assert.ok(avatar > 0, "the bot's avatar is the playbook's SVG icon");
 
     await page.evaluate(() => window.Frontdesk.trigger("close"));
     await launcher(page).waitFor({ state: "visible" });
@@ -91,6 +87,44 @@ test("launcher, greeting, events, commands and host CSS isolation", async () => 
     const names = (await events(page)).map((e) => e.name);
     assert.deepEqual(names.slice(0, 2), ["initialized", "greetingOpened"], `events: ${names}`);
     assert.deepEqual(page.consoleErrors, []);
+  });
+});
+
+test("the host page's CSS cannot reach the widget", async () => {
+  await withServer([], async ({ server, browser }) => {
+    const page = await newPage(browser);
+    await gotoHostileDemo(page, server);
+    // The hostile CSS is active on the host page …
+    const hostButton = await page.getByRole("button", { name: "Start a free trial" }).evaluate((b) => {
+      const s = getComputedStyle(b);
+      return { bg: s.backgroundColor, size: s.fontSize };
+    });
+    assert.equal(hostButton.bg, "rgb(255, 0, 0)", "the host CSS is active on the host page");
+    assert.equal(hostButton.size, "40px");
+    // … and not on the widget's launcher, icon, answer buttons or inputs.
+    const launch = await launcher(page).evaluate((b) => {
+      const s = getComputedStyle(b);
+      const p = getComputedStyle(b.querySelector("svg path"));
+      return { bg: s.backgroundColor, size: s.fontSize, font: s.fontFamily, border: s.borderTopStyle, w: b.getBoundingClientRect().width, fill: p.fill };
+    });
+    assert.equal(launch.bg, "rgb(47, 91, 234)", "the playbook's primary colour, not the host's red");
+    assert.notEqual(launch.size, "40px");
+    assert.notEqual(launch.border, "dashed");
+    assert.equal(launch.w, 60);
+    assert.doesNotMatch(launch.font, /Georgia|Times/);
+    assert.equal(launch.fill, "none", "the icon is not repainted by the host");
+    await openChat(page);
+    await waitForLog(page, DEMO.start);
+    const choice = await widget(page).getByRole("button", { name: DEMO.talk, exact: true }).evaluate((b) => {
+      const s = getComputedStyle(b);
+      return { bg: s.backgroundColor, size: s.fontSize, font: s.fontFamily, border: s.borderTopStyle };
+    });
+    assert.notEqual(choice.bg, "rgb(255, 0, 0)");
+    assert.equal(choice.size, "14px");
+    assert.notEqual(choice.border, "dashed");
+    assert.doesNotMatch(choice.font, /Georgia/);
+    // (Console errors are not checked here: Chromium's local-network checks refuse the stream's
+    // WebSocket from a page the test fulfils itself; the other tests cover the stream.)
   });
 });
 

@@ -205,6 +205,8 @@ pub enum Rejection {
     NotExpired,
     #[error("assign the conversation to yourself before writing")]
     NotAssigned,
+    #[error("the conversation is in offline mode: the visitor continues with the playbook's offline flow, so nobody can write into it")]
+    OfflineMode,
 }
 
 /// The handoff rule (S4): with someone online the conversation waits in Unassigned until
@@ -323,6 +325,8 @@ pub fn apply(state: &ConversationState, command: &Command) -> Result<Outcome, Re
                 Ok(outcome(state.clone(), vec![]))
             }
             S::Assigned { .. } => Err(Rejection::AlreadyAssigned),
+            // Still with the bot: no operator may see it (404 like a read, not a conflict).
+            S::Bot => Err(Rejection::NotVisible),
             _ => Err(Rejection::NotWaiting),
         },
         Command::Reassign {
@@ -361,7 +365,7 @@ pub fn apply(state: &ConversationState, command: &Command) -> Result<Outcome, Re
                     state: next,
                 })
             }
-            S::Assigned { .. } => Err(Rejection::NotVisible),
+            S::Assigned { .. } | S::Bot => Err(Rejection::NotVisible),
             _ => Err(Rejection::NotAssigned),
         },
         Command::Close { by } => {
@@ -424,6 +428,8 @@ pub fn apply(state: &ConversationState, command: &Command) -> Result<Outcome, Re
                 Ok(outcome(state.clone(), vec![]))
             }
             (Actor::Operator(_), S::Waiting { .. }) => Err(Rejection::NotAssigned),
+            // Every operator sees it, but the playbook's offline flow has the visitor.
+            (Actor::Operator(_), S::Offline) => Err(Rejection::OfflineMode),
             (Actor::Operator(_), _) => Err(Rejection::NotVisible),
         },
     }

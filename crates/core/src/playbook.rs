@@ -14,6 +14,14 @@ pub const MAX_CARD_ID: usize = 64;
 pub const MAX_CARD_TEXT: usize = 1000;
 pub const MAX_CARDS: usize = 200;
 pub const MAX_ANSWERS: usize = 10;
+/// The bot's built-in icons (SVG in the widget).
+pub const ICONS: &[&str] = &["chat", "headset", "sparkles", "question"];
+
+/// Whether `icon` is a built-in icon's name or one or two letters or digits.
+pub fn is_icon(icon: &str) -> bool {
+    let n = icon.chars().count();
+    ICONS.contains(&icon) || ((1..=2).contains(&n) && icon.chars().all(char::is_alphanumeric))
+}
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Playbook {
@@ -35,7 +43,8 @@ pub struct Appearance {
     pub primary_color: String,
     /// `#rrggbb`, readable on `primary_color`.
     pub text_color: String,
-    /// An emoji or one or two letters.
+    /// One of [`ICONS`] (drawn as SVG by the widget), or one or two letters or digits
+    /// (initials). Emoji are not accepted: without an emoji font they show as a box.
     pub icon: String,
     pub language: Language,
 }
@@ -201,7 +210,16 @@ impl Playbook {
         check_text(&mut out, None, "the playbook name", &self.name, 200);
         let a = &self.appearance;
         check_text(&mut out, None, "the bot name", &a.bot_name, 60);
-        check_text(&mut out, None, "the icon", &a.icon, 8);
+        if !is_icon(&a.icon) {
+            out.push(err(
+                None,
+                format!(
+                    "the icon must be one of {} or one or two letters or digits, not {:?}",
+                    ICONS.join(", "),
+                    a.icon
+                ),
+            ));
+        }
         for (what, c) in [
             ("primary_color", &a.primary_color),
             ("text_color", &a.text_color),
@@ -444,6 +462,12 @@ impl Playbook {
             }
         }
         None
+    }
+
+    /// The livechat card nearest to the start: where a visitor who asks for a person directly
+    /// is handed over.
+    pub fn first_livechat(&self) -> Option<CardId> {
+        self.route_to_livechat(&self.start)?.pop()
     }
 
     /// Whether the playbook has a livechat card at all.

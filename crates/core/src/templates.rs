@@ -26,7 +26,7 @@ fn appearance(lang: Language) -> Appearance {
         },
         primary_color: "#2f5bea".into(),
         text_color: "#ffffff".into(),
-        icon: "💬".into(),
+        icon: "chat".into(),
         language: lang,
     }
 }

@@ -212,7 +212,7 @@ fn field_level_errors_are_precise() {
         "primary_color must look like #1a2b3c",
         "text_color must look like #1a2b3c",
         "the bot name is longer than 60 characters",
-        "the icon must not be empty",
+        "the icon must be one of chat, headset, sparkles, question or one or two letters",
         "the greeting must not be empty",
         "the greeting delay must be at most 10 minutes",
         "a question needs at least one answer",
@@ -229,6 +229,12 @@ fn field_level_errors_are_precise() {
     let mut p = base();
     p.cards.clear();
     assert!(has(&errors(&p), "the playbook has no cards"));
+    // Emoji show as a box without an emoji font: only built-in icons or initials.
+    for (icon, ok) in [("💬", false), ("chat", true), ("AB", true), ("ABC", false)] {
+        let mut p = base();
+        p.appearance.icon = icon.into();
+        assert_eq!(!has(&errors(&p), "the icon must be"), ok, "{icon}");
+    }
     let mut p = base();
     if let Some(Card::Question { answers, .. }) = p.cards.get_mut("start") {
         answers[0].label = "  ".into();

@@ -364,6 +364,7 @@ impl Relay {
             text(&ServerFrame::Ack {
                 message_id,
                 conversation_id,
+                duplicate: false,
             }),
             Message::Text(event),
         ]

@@ -432,7 +432,7 @@ export type EventBody = { "kind": "conversation_upsert", conversation: Conversat
 /**
  * Frames the server sends on a realtime connection.
  */
-export type ServerFrame = { "type": "event", seq: number, at: number, actor: ActorView, event: EventBody, } | { "type": "ready", position: number, epoch: string, server_time: number, } | { "type": "resync_required", position: number, epoch: string, } | { "type": "ack", message_id: string, conversation_id: string, } | { "type": "error", code: string, message: string, message_id?: string, } | { "type": "bye", code: string, message: string, } | { "type": "pong" } | { "type": "typing", conversation_id: string, name: string, } | { "type": "presence_snapshot", operators: Array<OperatorPresence>, } | { "type": "presence", operator: OperatorPresence, } | { "type": "my_presence", presence: PresenceView, };
+export type ServerFrame = { "type": "event", seq: number, at: number, actor: ActorView, event: EventBody, } | { "type": "ready", position: number, epoch: string, server_time: number, } | { "type": "resync_required", position: number, epoch: string, } | { "type": "ack", message_id: string, conversation_id: string, duplicate: boolean, } | { "type": "error", code: string, message: string, message_id?: string, } | { "type": "bye", code: string, message: string, } | { "type": "pong" } | { "type": "typing", conversation_id: string, name: string, } | { "type": "presence_snapshot", operators: Array<OperatorPresence>, } | { "type": "presence", operator: OperatorPresence, } | { "type": "my_presence", presence: PresenceView, };
 
 /**
  * Frames a client sends on a realtime connection.

@@ -104,10 +104,13 @@ pub enum ServerFrame {
     /// The cursor is older than the events kept, or from another database (epoch): reload
     /// over REST, then reconnect without a cursor.
     ResyncRequired { position: i64, epoch: String },
-    /// The message was committed.
+    /// The message was committed. `duplicate`: it had been stored before under this id with the
+    /// same text (a retry); nothing new was written.
     Ack {
         message_id: Uuid,
         conversation_id: Uuid,
+        #[serde(default)]
+        duplicate: bool,
     },
     /// A request on this connection failed; `message_id` names the send it answers, if any.
     Error {

@@ -234,6 +234,22 @@
   }
   var ICON_CLOSE = ["M6 6l12 12M18 6L6 18"];
   var ICON_SEND = ["M4 12l16-8-6 16-2.5-6.5z", "M11.5 13.5L20 4"];
+  // The playbook's icon setting (S1): built-in SVGs, never emoji, which show as a box on a
+  // machine without an emoji font. The names are the core's `ICONS`.
+  var ICONS = {
+    chat: ["M20.5 11.5a8 8 0 0 1-11.7 7.1L4 20l1.3-4.4A8 8 0 1 1 20.5 11.5z", "M8.5 11.5h.01M12.5 11.5h.01M16.5 11.5h.01"],
+    headset: ["M4 15v-3a8 8 0 0 1 16 0v3", "M4 14h3.5v6H5.5A1.5 1.5 0 0 1 4 18.5z", "M20 14h-3.5v6h2a1.5 1.5 0 0 0 1.5-1.5z"],
+    sparkles: ["M11 3l1.9 5.1L18 10l-5.1 1.9L11 17l-1.9-5.1L4 10l5.1-1.9z", "M18.5 14.5l.8 2.2 2.2.8-2.2.8-.8 2.2-.8-2.2-2.2-.8 2.2-.8z"],
+    question: ["M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18z", "M9.6 9.2a2.5 2.5 0 1 1 3.4 2.3c-.6.3-1 .8-1 1.5v.5", "M12 16.8h.01"]
+  };
+
+  /** The playbook's icon: a built-in SVG or one or two letters; anything else (an emoji of
+   *  an older playbook) is drawn as the chat icon. */
+  function iconNode(icon, size) {
+    if (Object.prototype.hasOwnProperty.call(ICONS, icon)) return svg(ICONS[icon], size);
+    if (/^[\p{L}\p{N}]{1,2}$/u.test(icon)) return h("span", { text: icon });
+    return svg(ICONS.chat, size);
+  }
 
   // ------------------------------------------------------------------------------------------
   // Styles (the host page's CSS cannot reach into the shadow root; `all: initial` stops
@@ -259,6 +275,7 @@
     ".greet-x{flex:none;width:24px;height:24px;border-radius:6px;color:#5b6475;display:flex;align-items:center;justify-content:center}",
     ".greet-x:hover{background:#eef0f4}",
     ".greet-x svg,.x svg{stroke:currentColor;stroke-width:2.2;fill:none;stroke-linecap:round}",
+    ".ic{display:flex;align-items:center;justify-content:center}.ic svg{stroke:currentColor;stroke-width:1.9;fill:none;stroke-linecap:round;stroke-linejoin:round}",
     // panel
     ".panel{position:fixed;right:20px;bottom:20px;z-index:2147483001;width:370px;height:560px;max-height:calc(100vh - 40px);max-width:calc(100vw - 40px);display:flex;flex-direction:column;background:#fff;border-radius:16px;overflow:hidden;box-shadow:0 12px 48px rgba(15,23,42,.3);animation:fdIn .18s ease-out}",
     "@keyframes fdIn{from{opacity:0;transform:translateY(8px)}to{opacity:1;transform:none}}",
@@ -323,11 +340,11 @@
     root = h("div", { class: "fd", lang: widget.language || "en" });
     if (/^#[0-9a-f]{6}$/i.test(a.primary_color || "")) root.style.setProperty("--fd-p", a.primary_color);
     if (/^#[0-9a-f]{6}$/i.test(a.text_color || "")) root.style.setProperty("--fd-t", a.text_color);
-    var icon = String(a.icon || "💬");
+    var icon = String(a.icon || "chat");
 
     ui.badge = h("span", { class: "badge", "aria-hidden": "true", hidden: true });
     ui.launch = h("button", { type: "button", class: "launch", "aria-label": T.open_chat, "aria-expanded": "false", onclick: openPanel },
-      h("span", { "aria-hidden": "true", text: icon }), ui.badge);
+      h("span", { class: "ic", "aria-hidden": "true" }, iconNode(icon, 30)), ui.badge);
 
     ui.greet = h("div", { class: "greet", hidden: true, role: "status" },
       (ui.greetText = h("button", { type: "button", class: "greet-text", onclick: openPanel })),
@@ -340,7 +357,7 @@
     ui.foot = h("div", { class: "foot" });
     ui.close = h("button", { type: "button", class: "x", "aria-label": T.close_chat, onclick: closePanel }, svg(ICON_CLOSE, 20));
     ui.panel = h("div", { class: "panel", role: "dialog", "aria-labelledby": "fd-title", hidden: true },
-      h("div", { class: "head" }, h("div", { class: "avatar", "aria-hidden": "true", text: icon }), ui.title, ui.close),
+      h("div", { class: "head" }, h("div", { class: "avatar ic", "aria-hidden": "true" }, iconNode(icon, 22)), ui.title, ui.close),
       ui.banner, ui.log, ui.typing, ui.foot);
     ui.panel.addEventListener("keydown", function (e) {
       if (e.key === "Escape") closePanel();

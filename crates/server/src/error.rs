@@ -16,6 +16,8 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    /// Sent as `Retry-After` (429s).
+    pub retry_after_secs: Option<u64>,
 }
 
 impl ApiError {
@@ -24,7 +26,30 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            retry_after_secs: None,
         }
+    }
+    /// A 429 that says when to try again, in the message and in `Retry-After`.
+    pub fn too_many_requests(code: &'static str, what: &str, secs: u64) -> Self {
+        let plural = if secs == 1 { "" } else { "s" };
+        ApiError {
+            retry_after_secs: Some(secs),
+            ..Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                code,
+                format!("{what} Try again in {secs} second{plural}."),
+            )
+        }
+    }
+    pub fn payload_too_large() -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!(
+                "The request body is larger than {} bytes.",
+                frontdesk_protocol::MAX_REQUEST_BYTES
+            ),
+        )
     }
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, message)
@@ -60,7 +85,13 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, axum::Json(self.body())).into_response()
+        let mut response = (self.status, axum::Json(self.body())).into_response();
+        if let Some(secs) = self.retry_after_secs {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        response
     }
 }
 
@@ -78,6 +109,7 @@ impl From<Rejection> for ApiError {
             Rejection::AlreadyRequested => ApiError::conflict("already_requested", message),
             Rejection::NotExpired => ApiError::conflict("not_expired", message),
             Rejection::NotAssigned => ApiError::conflict("not_assigned", message),
+            Rejection::OfflineMode => ApiError::conflict("offline_mode", message),
         }
     }
 }
@@ -120,19 +152,15 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 
 fn json_rejection(r: JsonRejection) -> ApiError {
     let status = r.status();
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        return ApiError::payload_too_large();
+    }
     let code = match status {
-        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
         StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
         StatusCode::UNPROCESSABLE_ENTITY => "invalid_body",
         _ => "invalid_json",
     };
     let message = match status {
-        StatusCode::PAYLOAD_TOO_LARGE => {
-            format!(
-                "The request body is larger than {} bytes.",
-                frontdesk_protocol::MAX_REQUEST_BYTES
-            )
-        }
         StatusCode::UNSUPPORTED_MEDIA_TYPE => {
             "Send the body as JSON with `Content-Type: application/json`.".into()
         }
@@ -191,6 +219,7 @@ mod tests {
             Rejection::AlreadyRequested,
             Rejection::NotExpired,
             Rejection::NotAssigned,
+            Rejection::OfflineMode,
         ] {
             let e = ApiError::from(r);
             assert!(e.status.is_client_error(), "{e:?}");

@@ -2,6 +2,7 @@
 //!
 //! Module map:
 //! - [`config`]: command-line flags (`--listen`, `--data`, timings).
+//! - [`commands`]: the binary's other commands (`admin reset-password`, `operator online`).
 //! - [`error`]: [`error::ApiError`], the one `{code, message}` error shape, and extractors
 //!   that map axum's rejections onto it.
 //! - [`auth`]: tokens, password hashing, the operator / admin / visitor extractors.
@@ -10,19 +11,24 @@
 //! - [`realtime`]: the WebSocket session: resume from a cursor, live events, sends.
 //! - [`deadlines`]: the durable wait-time timer.
 //! - [`rate_limit`]: token buckets for the public visitor endpoints.
+//! - [`login_throttle`]: failed sign-ins per account and per address (brute force).
+//! - [`request_body`]: bodies are read before any handler answers (kept-alive connections).
 //! - [`routes`]: REST handlers, one module per resource, registered with their OpenAPI docs.
 //!
 //! Entry points: [`start`] builds the state and router from a [`config::Config`];
 //! [`serve`] runs it on a listener until shutdown.
 
 pub mod auth;
+pub mod commands;
 pub mod config;
 pub mod deadlines;
 pub mod error;
 pub mod hub;
+pub mod login_throttle;
 pub mod presence;
 pub mod rate_limit;
 pub mod realtime;
+pub mod request_body;
 pub mod routes;
 
 use axum::extract::{MatchedPath, Request};
@@ -59,6 +65,8 @@ pub struct Inner {
     pub address_limiter: rate_limit::RateLimiter,
     /// Messages and answers per visitor.
     pub visitor_limiter: rate_limit::RateLimiter,
+    /// Failed sign-ins per account and per address.
+    pub login_throttle: login_throttle::LoginThrottle,
     /// Flips to `true` when the server shuts down; realtime sessions end on it.
     pub shutdown: watch::Receiver<bool>,
 }
@@ -120,6 +128,7 @@ pub async fn start(config: Config) -> anyhow::Result<Started> {
             config.visitor_rate_per_address,
         ),
         visitor_limiter: rate_limit::RateLimiter::new(config.visitor_message_rate, 20),
+        login_throttle: Default::default(),
         store,
         hub,
         deadlines,
@@ -197,6 +206,7 @@ pub fn app(state: AppState) -> Router {
     .layer(axum::extract::DefaultBodyLimit::max(
         frontdesk_protocol::MAX_REQUEST_BYTES,
     ))
+    .layer(axum::middleware::from_fn(request_body::read_body_first))
     .layer(axum::middleware::from_fn(visitor_cors))
     .layer(axum::middleware::from_fn(log_request))
     .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {

@@ -1,8 +1,23 @@
-//! `frontdesk-server`: runs the server until Ctrl-C / SIGTERM.
+//! `frontdesk-server`: runs the server until Ctrl-C / SIGTERM, or one of its commands
+//! (`frontdesk-server --help`).
 
 use clap::Parser;
-use frontdesk_server::{config::Config, serve, start};
+use frontdesk_server::{commands, config::Config, serve, start};
 use tracing_subscriber::EnvFilter;
+
+#[derive(Parser)]
+#[command(
+    name = "frontdesk-server",
+    version,
+    about = "Frontdesk live chat server",
+    args_conflicts_with_subcommands = true
+)]
+struct Cli {
+    #[command(flatten)]
+    config: Config,
+    #[command(subcommand)]
+    command: Option<commands::Command>,
+}
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -13,7 +28,11 @@ async fn main() -> anyhow::Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
-    let config = Config::parse();
+    let cli = Cli::parse();
+    if let Some(command) = cli.command {
+        return commands::run(command).await;
+    }
+    let config = cli.config;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| {
@@ -36,6 +55,9 @@ async fn main() -> anyhow::Result<()> {
     println!("frontdesk-server listening on http://{addr}");
     println!("Try the chat widget on the demo site: http://{addr}/demo");
     println!("API documentation: http://{addr}/api/openapi.json");
+    if let Ok(exe) = std::env::current_exe() {
+        println!("Flags and commands: {} --help", exe.display());
+    }
     tracing::info!(%addr, "listening");
     serve(listener, started, shutdown_signal()).await?;
     Ok(())

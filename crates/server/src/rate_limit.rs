@@ -1,9 +1,9 @@
 //! Per-key token buckets for the public visitor endpoints: a script that opens thousands of
 //! sessions or conversations gets a clear 429 instead of flooding the inbox. Operators'
-//! endpoints are never limited here, so an attack slows nobody on the team.
+//! endpoints are never limited here, so an attack slows nobody on the team. (Sign-in failures
+//! use the same buckets: see `login_throttle`.)
 
 use crate::error::ApiError;
-use axum::http::StatusCode;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Instant;
@@ -27,6 +27,15 @@ impl RateLimiter {
 
     /// Takes one token for `key`, or says how many seconds until one is free.
     pub fn check(&self, key: &str) -> Result<(), u64> {
+        self.tokens(key, true)
+    }
+
+    /// Like [`check`](Self::check) without taking the token.
+    pub fn peek(&self, key: &str) -> Result<(), u64> {
+        self.tokens(key, false)
+    }
+
+    fn tokens(&self, key: &str, take: bool) -> Result<(), u64> {
         if self.per_second <= 0.0 {
             return Ok(());
         }
@@ -44,7 +53,9 @@ impl RateLimiter {
             (*tokens + now.duration_since(*at).as_secs_f64() * self.per_second).min(self.burst);
         *at = now;
         if *tokens >= 1.0 {
-            *tokens -= 1.0;
+            if take {
+                *tokens -= 1.0;
+            }
             Ok(())
         } else {
             Err(((1.0 - *tokens) / self.per_second).ceil() as u64)
@@ -53,16 +64,8 @@ impl RateLimiter {
 
     /// [`check`](Self::check) as an API error.
     pub fn guard(&self, key: &str) -> Result<(), ApiError> {
-        self.check(key).map_err(|secs| {
-            ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
-                format!(
-                    "Too many requests. Try again in {secs} second{}.",
-                    if secs == 1 { "" } else { "s" }
-                ),
-            )
-        })
+        self.check(key)
+            .map_err(|secs| ApiError::too_many_requests("rate_limited", "Too many requests.", secs))
     }
 }
 
@@ -81,5 +84,12 @@ mod tests {
         std::thread::sleep(std::time::Duration::from_millis(1100));
         assert!(l.check("a").is_ok());
         assert!(RateLimiter::new(0, 0).check("x").is_ok(), "0 disables");
+        let l = RateLimiter::new(60, 1);
+        assert!(
+            l.peek("c").is_ok() && l.peek("c").is_ok(),
+            "peeking takes nothing"
+        );
+        assert!(l.check("c").is_ok());
+        assert_eq!(l.peek("c"), Err(1));
     }
 }

@@ -120,19 +120,23 @@ pub async fn visitor_stream(
 ) -> Response {
     // Cross-site WebSocket hijacking: a browser page may only open the widget's stream from a
     // site the visitor's playbook allows.
-    if let Ok(v) = state.store.visitor(me.id).await {
-        if let Some(pid) = v.playbook_id {
-            let allowed = match state.store.playbook(pid).await {
-                Ok(p) => crate::routes::visitors::origin_allowed(&headers, &p),
-                Err(_) => false,
-            };
-            if !allowed {
-                return ApiError::forbidden(
-                    "origin_not_allowed",
-                    "This website is not allowed to use this chat.",
-                )
-                .into_response();
-            }
+    // When the check cannot be made, refuse (fail closed).
+    let visitor = match state.store.visitor(me.id).await {
+        Ok(v) => v,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    if let Some(pid) = visitor.playbook_id {
+        let allowed = match state.store.playbook(pid).await {
+            Ok(p) => crate::routes::visitors::origin_allowed(&headers, &p),
+            Err(frontdesk_store::StoreError::NotFound) => false,
+            Err(e) => return ApiError::from(e).into_response(),
+        };
+        if !allowed {
+            return ApiError::forbidden(
+                "origin_not_allowed",
+                "This website is not allowed to use this chat.",
+            )
+            .into_response();
         }
     }
     configure(ws).on_upgrade(move |socket| {
@@ -258,8 +262,8 @@ impl Session {
                 Ok(Replay::ResyncRequired { head }) => return self.resync(sink, head).await,
                 Err(e) => {
                     tracing::warn!(error = %e, "replay failed");
-                    let _ = sink
-                        .send(frame_text(&ServerFrame::Bye {
+                    let _ = self
+                        .send_raw(sink, frame_text(&ServerFrame::Bye {
                             code: "storage_unavailable".into(),
                             message: "The server cannot read events right now; reconnect with the same cursor.".into(),
                         }))
@@ -276,7 +280,7 @@ impl Session {
             position: head,
             epoch: self.state.store.epoch().to_owned(),
         };
-        let _ = sink.send(frame_text(&frame)).await;
+        let _ = self.send_raw(sink, frame_text(&frame)).await;
         Err(End::ResyncRequired)
     }
 
@@ -340,7 +344,7 @@ impl Session {
                 code: "invalid_token".into(),
                 message: "This session has ended. Sign in again.".into(),
             };
-            let _ = sink.send(frame_text(&bye)).await;
+            let _ = self.send_raw(&mut sink, frame_text(&bye)).await;
             "invalid_token"
         } else {
             match self
@@ -355,12 +359,11 @@ impl Session {
         if let (true, StreamOwner::Operator(op)) = (alive, owner) {
             self.state.presence.disconnected(op);
         }
-        let _ = sink
-            .send(Message::Close(Some(CloseFrame {
-                code: 1000,
-                reason: "".into(),
-            })))
-            .await;
+        let close = Message::Close(Some(CloseFrame {
+            code: 1000,
+            reason: "".into(),
+        }));
+        let _ = self.send_raw(&mut sink, close).await;
         let (role, subject) = match owner {
             StreamOwner::Operator(o) => ("operator", o.0),
             StreamOwner::Visitor(v) => ("visitor", v.0),
@@ -426,7 +429,7 @@ impl Session {
                 _ = sub.signals.wake.notified() => {
                     let bye = sub.signals.bye.lock().unwrap_or_else(|p| p.into_inner()).take();
                     if let Some(Bye { code, message }) = bye {
-                        let _ = sink.send(frame_text(&ServerFrame::Bye { code: code.into(), message })).await;
+                        let _ = self.send_raw(sink, frame_text(&ServerFrame::Bye { code: code.into(), message })).await;
                         return Err(End::Bye(code));
                     }
                     if sub.signals.lagged.swap(false, Ordering::AcqRel) {
@@ -463,7 +466,7 @@ impl Session {
                     match self.check_session().await {
                         Err(End::Bye("token_expired")) => {
                             let bye = ServerFrame::Bye { code: "token_expired".into(), message: "Your session expired. Sign in again.".into() };
-                            let _ = sink.send(frame_text(&bye)).await;
+                            let _ = self.send_raw(sink, frame_text(&bye)).await;
                             return Err(End::Bye("token_expired"));
                         }
                         Err(end) => return Err(end),
@@ -476,7 +479,7 @@ impl Session {
                 }
                 _ = shutdown.changed() => {
                     let bye = ServerFrame::Bye { code: "server_shutdown".into(), message: "The server is restarting; reconnect shortly.".into() };
-                    let _ = sink.send(frame_text(&bye)).await;
+                    let _ = self.send_raw(sink, frame_text(&bye)).await;
                     return Err(End::Bye("server_shutdown"));
                 }
             }
@@ -542,6 +545,7 @@ impl Session {
                     Ok(posted) => ServerFrame::Ack {
                         message_id: posted.message.id,
                         conversation_id: posted.message.conversation_id,
+                        duplicate: posted.duplicate,
                     },
                     Err(e) => error_frame(e.code, &e.message, Some(message_id)),
                 })

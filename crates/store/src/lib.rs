@@ -153,6 +153,9 @@ pub struct VisitorRecord {
     pub language: Option<String>,
 }
 
+/// How long a chat waits in Unassigned when neither a livechat card nor the server says (S3).
+pub const DEFAULT_WAIT_MS: Millis = 120_000;
+
 /// The presence facts a bot step needs if it reaches a livechat card (S4).
 #[derive(Clone, Copy, Debug)]
 pub struct Handoff {
@@ -243,6 +246,17 @@ pub struct NewMessage {
     pub author_id: Option<uuid::Uuid>,
     pub author_name: String,
     pub body: String,
+}
+
+impl NewMessage {
+    /// Whether `stored` (found under this message's id) is this very message sent before: same
+    /// conversation, author and text. Then a send is a retry; otherwise the id is taken.
+    pub fn is_retry_of(&self, conversation: ConversationId, stored: &MessageView) -> bool {
+        stored.conversation_id == conversation.0
+            && stored.author == self.author
+            && stored.author_id == self.author_id
+            && stored.body == self.body
+    }
 }
 
 /// The result of adding a message.
@@ -401,14 +415,14 @@ pub trait Store: Send + Sync + 'static {
     async fn set_meta(&self, key: &str, value: String) -> StoreResult<()>;
 
     // Conversations.
-    /// The visitor reached the livechat card: their open conversation (created if none) gets
-    /// [`frontdesk_core::Command::RequestLiveChat`]. Asking again returns the conversation as it is.
+    /// The visitor asks for a person: their open conversation (created if none) gets
+    /// [`frontdesk_core::Command::RequestLiveChat`], through the playbook's livechat card when
+    /// a playbook runs (`Conflict` when it has none). Asking again returns the conversation as it is.
     async fn request_live_chat(
         &self,
         visitor: VisitorId,
+        handoff: Handoff,
         now: Millis,
-        wait_ms: Millis,
-        anyone_online: bool,
     ) -> StoreResult<ConversationRecord>;
     /// Starts the visitor's playbook (their open conversation is returned if they have one).
     async fn start_playbook(

@@ -3,6 +3,8 @@
 use crate::auth::{self, AdminSession, OperatorSession};
 use crate::error::{ApiError, ApiJson, ApiPath};
 use crate::hub::Bye;
+use crate::login_throttle::account_key;
+use crate::routes::visitors::ClientAddr;
 use crate::{now_ms, presence, AppState};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -60,15 +62,32 @@ fn check_password(p: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Checks and trims an account's email address.
+pub fn check_email(value: &str) -> Result<String, ApiError> {
+    let email = check_text("email", value, MAX_NAME_CHARS)?;
+    if !email.contains('@') || email.contains(char::is_whitespace) {
+        return Err(ApiError::unprocessable(
+            "invalid_field",
+            "`email` is not an email address.",
+        ));
+    }
+    Ok(email)
+}
+
 /// Sign in with email and password; returns a bearer token.
 #[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 429, body = ErrorBody, description = "Too many failed sign-ins; `Retry-After` says when to try again")))]
 pub async fn login(
     State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Json<LoginResponse>, ApiError> {
     let wrong = || ApiError::unauthorized("invalid_credentials", "Wrong email or password.");
+    let account = account_key(&req.email);
+    state.login_throttle.check(&account, &addr)?;
     if req.email.len() > 400 || req.password.len() > 400 {
+        state.login_throttle.failed(&account, &addr);
         return Err(wrong());
     }
     let record = match state.store.operator_by_email(req.email.trim()).await {
@@ -81,9 +100,13 @@ pub async fn login(
         record.as_ref().map(|r| r.password_hash.clone()),
     )
     .await;
+    let known = record.as_ref().map(|r| r.id.to_string());
     let Some(record) = record.filter(|_| ok) else {
+        state.login_throttle.failed(&account, &addr);
+        tracing::warn!(target: "frontdesk::auth", address = %addr, account = known.as_deref().unwrap_or("unknown"), "sign-in failed");
         return Err(wrong());
     };
+    state.login_throttle.succeeded(&account, &addr);
     if record.disabled {
         return Err(ApiError::forbidden(
             "account_disabled",
@@ -312,13 +335,7 @@ pub async fn create_operator(
     ApiJson(req): ApiJson<NewOperatorRequest>,
 ) -> Result<(StatusCode, Json<OperatorView>), ApiError> {
     let display_name = check_text("display_name", &req.display_name, MAX_NAME_CHARS)?;
-    let email = check_text("email", &req.email, MAX_NAME_CHARS)?;
-    if !email.contains('@') || email.contains(char::is_whitespace) {
-        return Err(ApiError::unprocessable(
-            "invalid_field",
-            "`email` is not an email address.",
-        ));
-    }
+    let email = check_email(&req.email)?;
     check_password(&req.password)?;
     let record = OperatorRecord {
         id: OperatorId::new(),

@@ -246,10 +246,13 @@ pub async fn answer(
     visitor_state(&state, c).await
 }
 
-/// The visitor asks for a person directly, without a playbook (S4): with an operator online
-/// the conversation enters Unassigned; otherwise it goes to offline mode.
+/// The visitor asks for a person directly (S4): with an operator online the conversation
+/// enters Unassigned; otherwise it goes to offline mode. While a playbook runs this goes
+/// through its livechat card (its texts, wait time and offline flow); a playbook without one
+/// answers 409 `no_livechat`.
 #[utoipa::path(post, path = "/api/visitor/livechat", tag = "visitor", security(("bearer" = [])),
-    responses((status = 200, body = ConversationView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 429, body = ErrorBody)))]
+    responses((status = 200, body = ConversationView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn request_live_chat(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
@@ -258,12 +261,15 @@ pub async fn request_live_chat(
     if state.store.open_conversation_of(me.id).await?.is_none() {
         state.address_limiter.guard(&addr)?;
     }
-    let now = now_ms();
-    let wait_ms = state.config.wait_time_secs.unwrap_or(120) as i64 * 1000;
     let c = state
         .store
-        .request_live_chat(me.id, now, wait_ms, state.presence.anyone_online())
-        .await?;
+        .request_live_chat(me.id, handoff(&state), now_ms())
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(m) => ApiError::conflict("no_livechat", m),
+            StoreError::NotFound => playbook_not_found(),
+            other => other.into(),
+        })?;
     arm_deadline(&state, &c);
     Ok(Json(c.view()))
 }
@@ -300,7 +306,6 @@ pub async fn send_visitor_message(
     body: String,
 ) -> Result<PostedMessage, ApiError> {
     check_body(&body)?;
-    state.visitor_limiter.guard(&me.id.to_string())?;
     // The store checks that the conversation is the visitor's (in the same transaction),
     // so the hot path does no extra read.
     let conversation = match conversation {
@@ -321,6 +326,13 @@ pub async fn send_visitor_message(
         author_name: me.name.clone().unwrap_or_else(|| "Visitor".into()),
         body,
     };
+    if let Err(limited) = state.visitor_limiter.guard(&me.id.to_string()) {
+        // A widget retrying a message that is already stored must learn that it arrived.
+        return match stored_retry(state, me, conversation, &message).await? {
+            Some(posted) => Ok(posted),
+            None => Err(limited),
+        };
+    }
     state
         .store
         .post_message(conversation, Actor::Visitor, message, now_ms())
@@ -330,6 +342,28 @@ pub async fn send_visitor_message(
             StoreError::NotFound => ApiError::conversation_not_found(),
             other => other.into(),
         })
+}
+
+/// The stored message if `message` is a retry of it in the visitor's own conversation.
+async fn stored_retry(
+    state: &AppState,
+    me: &VisitorSession,
+    conversation: ConversationId,
+    message: &NewMessage,
+) -> Result<Option<PostedMessage>, ApiError> {
+    let c = match state.store.conversation(conversation).await {
+        Ok(c) if c.visitor_id == me.id => c,
+        Ok(_) | Err(StoreError::NotFound) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let stored = state.store.messages(c.id).await?;
+    Ok(stored
+        .into_iter()
+        .find(|m| m.id == message.id.0 && message.is_retry_of(c.id, m))
+        .map(|m| PostedMessage {
+            message: m,
+            duplicate: true,
+        }))
 }
 
 /// Send a message as the visitor. Idempotent on `message_id` like the operator's send.

@@ -409,3 +409,67 @@ async fn a_disabled_operators_chats_go_back_to_unassigned() {
         StatusCode::OK
     );
 }
+
+/// One rule for status codes: 404 for what an operator may not see, 409 for a state conflict
+/// on what they may see.
+#[tokio::test]
+async fn status_codes_never_reveal_or_hide_a_conversation() {
+    let server = Server::start(&[]);
+    let api = server.api();
+    let admin = api.admin(&server).await;
+    let b = api.operator(&admin, "Bob").await;
+
+    // Still with the bot: nobody may see it, so every action answers 404 like a read.
+    let playbook = crate::playbooks::demo_playbook(&api, &admin).await;
+    let v = crate::playbooks::playbook_visitor(&api, &playbook).await;
+    let (_, s) = api.post("/api/visitor/start", &v.token, json!({})).await;
+    assert_eq!(s["conversation"]["state"], "bot");
+    let id = s["conversation"]["id"].as_str().unwrap().to_owned();
+    for (method, path, body) in [
+        ("GET", format!("/api/conversations/{id}"), None),
+        ("POST", format!("/api/conversations/{id}/assign"), None),
+        (
+            "POST",
+            format!("/api/conversations/{id}/reassign"),
+            Some(json!({"operator_id": b.id})),
+        ),
+        ("POST", format!("/api/conversations/{id}/close"), None),
+        (
+            "POST",
+            format!("/api/conversations/{id}/messages"),
+            Some(json!({"message_id": uuid::Uuid::now_v7(), "body": "hi"})),
+        ),
+    ] {
+        let (status, out) = api.call(method, &path, Some(&admin.token), body).await;
+        assert_error(
+            status,
+            &out,
+            StatusCode::NOT_FOUND,
+            &format!("bot: {method} {path}"),
+        );
+        assert_eq!(out["code"], "conversation_not_found");
+    }
+
+    // Offline mode: every operator may read it, so writing into it is a state conflict.
+    let v = api.visitor(None).await;
+    let offline = api.ask_for_person(&v).await;
+    assert_eq!(offline["state"], "offline");
+    let id = offline["id"].as_str().unwrap();
+    assert_eq!(
+        api.get(&format!("/api/conversations/{id}"), &admin.token)
+            .await
+            .0,
+        StatusCode::OK
+    );
+    let (status, out) = api.send_as_operator(&admin, id, "hello?").await;
+    assert_error(status, &out, StatusCode::CONFLICT, "offline: send");
+    assert_eq!(out["code"], "offline_mode");
+    let (status, out) = api
+        .post(
+            &format!("/api/conversations/{id}/assign"),
+            &admin.token,
+            json!({}),
+        )
+        .await;
+    assert_error(status, &out, StatusCode::CONFLICT, "offline: assign");
+}

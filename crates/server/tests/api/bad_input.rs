@@ -270,3 +270,89 @@ async fn the_openapi_document_describes_the_api() {
         assert!(doc["paths"][path].is_object(), "{path} missing");
     }
 }
+
+/// Reads one HTTP/1.1 response (headers and a `Content-Length` body) from `sock`.
+async fn read_response(sock: &mut tokio::net::TcpStream) -> Option<(String, String)> {
+    use tokio::io::AsyncReadExt;
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+            let len: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .map(|v| v.trim().parse().unwrap())
+                .unwrap_or(0);
+            if buf.len() >= end + 4 + len {
+                let body = String::from_utf8_lossy(&buf[end + 4..end + 4 + len]).into_owned();
+                buf.drain(..end + 4 + len);
+                return Some((head, body));
+            }
+        }
+        let n = tokio::time::timeout(Duration::from_secs(3), sock.read(&mut chunk))
+            .await
+            .ok()?
+            .ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
+/// A refused request must not leave a kept-alive connection silently dead: a pooled client
+/// that sends its next request on it has to get an answer (or be told the connection closes).
+#[tokio::test]
+async fn a_refused_request_with_a_late_body_keeps_the_connection_usable() {
+    use tokio::io::AsyncWriteExt;
+    let server = Server::start(&[]);
+    let addr = server.base.trim_start_matches("http://").to_owned();
+    let mut sock = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let body = r#"{"message_id":"0190a6b8-0000-7000-8000-000000000000","body":"hi"}"#;
+    // The headers first, no token; the body a moment later (as a client under load sends it).
+    sock.write_all(
+        format!(
+            "POST /api/visitor/messages HTTP/1.1\r\nHost: {addr}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+            body.len()
+        )
+        .as_bytes(),
+    )
+    .await
+    .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    sock.write_all(body.as_bytes()).await.unwrap();
+    let (head, answer) = read_response(&mut sock).await.expect("an answer");
+    assert!(head.starts_with("http/1.1 401"), "{head}");
+    assert!(answer.contains("\"code\""), "{answer}");
+    // The next request on the same connection is answered.
+    // (The write itself may fail if the server closed the connection.)
+    let _ = sock
+        .write_all(format!("GET /healthz HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes())
+        .await;
+    let next = read_response(&mut sock).await;
+    let announced_close = head.contains("connection: close");
+    assert!(
+        announced_close
+            || next
+                .as_ref()
+                .is_some_and(|(h, _)| h.starts_with("http/1.1 200")),
+        "the connection died without saying so: {head}"
+    );
+
+    // A body larger than the limit is refused at once, and the close is announced.
+    let mut sock = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    sock.write_all(
+        format!(
+            "POST /api/visitor/messages HTTP/1.1\r\nHost: {addr}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+            10 * 1024 * 1024
+        )
+        .as_bytes(),
+    )
+    .await
+    .unwrap();
+    let (head, answer) = read_response(&mut sock).await.expect("an answer");
+    assert!(head.starts_with("http/1.1 413"), "{head}");
+    assert!(head.contains("connection: close"), "{head}");
+    assert!(answer.contains("payload_too_large"), "{answer}");
+}

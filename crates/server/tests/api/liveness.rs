@@ -118,3 +118,59 @@ async fn a_cancelled_request_for_a_person_still_expires() {
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }
+
+/// Every send has a timeout, the last ones too: a session whose client stopped reading ends
+/// (and logs its end) instead of waiting for TCP to give up on the final Close frame.
+#[tokio::test]
+async fn a_stalled_session_ends_completely_including_its_last_frames() {
+    let server = Server::start(&[
+        "--ping-interval-secs",
+        "1",
+        "--presence-grace-ms",
+        "100",
+        "--visitor-message-rate",
+        "0",
+    ]);
+    let api = server.api();
+    let admin = api.admin(&server).await;
+    let _ws = api.go_online(&admin).await; // never read from again
+    let (v, _id) = api.assigned_chat(&admin).await;
+    let ended = || {
+        std::fs::read_to_string(server.data.join("server.log"))
+            .unwrap_or_default()
+            .lines()
+            .any(|l| l.contains("socket session") && l.contains("\"role\":\"operator\""))
+    };
+    let big = "🙂".repeat(3900);
+    let start = Instant::now();
+    for i in 0..3000 {
+        api.send_as_visitor(&v, &format!("{i} {big}")).await;
+        if i % 50 == 0
+            && api
+                .get("/api/operators/online", &admin.token)
+                .await
+                .1
+                .as_array()
+                .unwrap()
+                .is_empty()
+        {
+            break;
+        }
+    }
+    // The event send timed out (2 s); the final Close frame gets the same bound.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !ended() {
+        assert!(
+            Instant::now() < deadline,
+            "the stalled session never ended (after {:?})",
+            start.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let log = std::fs::read_to_string(server.data.join("server.log")).unwrap();
+    let line = log
+        .lines()
+        .find(|l| l.contains("socket session") && l.contains("\"role\":\"operator\""))
+        .unwrap();
+    assert!(line.contains("\"end\":\"timeout\""), "{line}");
+}

@@ -4,12 +4,15 @@
 mod access;
 mod bad_input;
 mod client_model;
+mod commands;
 mod concurrency;
 mod durability;
 mod events;
 mod folders;
 mod lifecycle;
 mod liveness;
+mod login_throttle;
+mod messages;
 mod openapi;
 mod playbooks;
 mod presence;

@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::time::Duration;
 
-async fn demo_playbook(api: &Api, admin: &Operator) -> String {
+pub(crate) async fn demo_playbook(api: &Api, admin: &Operator) -> String {
     let (status, list) = api.get("/api/playbooks", &admin.token).await;
     assert_eq!(status, StatusCode::OK);
     let list = list.as_array().unwrap();
@@ -19,7 +19,7 @@ async fn demo_playbook(api: &Api, admin: &Operator) -> String {
     list[0]["id"].as_str().unwrap().to_owned()
 }
 
-async fn playbook_visitor(api: &Api, playbook: &str) -> Visitor {
+pub(crate) async fn playbook_visitor(api: &Api, playbook: &str) -> Visitor {
     let (status, body) = api
         .call(
             "POST",
@@ -462,4 +462,187 @@ async fn the_widget_may_call_visitor_endpoints_from_another_site() {
     // Operator endpoints stay closed to other sites.
     let r = preflight("/api/conversations").await;
     assert!(r.headers().get("access-control-allow-origin").is_none());
+}
+
+/// The demo playbook with its livechat card's settings changed (a new version).
+async fn with_livechat_card(api: &Api, admin: &Operator, playbook: &str, wait_secs: u32) {
+    let (_, pb) = api
+        .get(&format!("/api/playbooks/{playbook}"), &admin.token)
+        .await;
+    let mut def = pb["definition"].clone();
+    let cards = def["cards"].as_object_mut().unwrap();
+    let card = cards
+        .values_mut()
+        .find(|c| c["kind"] == "live_chat")
+        .expect("the demo has a livechat card");
+    card["wait_secs"] = json!(wait_secs);
+    card["online_message"] = json!("A specialist joins you in a moment.");
+    card["offline_message"] = json!("Our specialists are away; leave your details.");
+    let (status, body) = api
+        .call(
+            "PUT",
+            &format!("/api/playbooks/{playbook}"),
+            Some(&admin.token),
+            Some(json!({"definition": def})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+fn said(state: &Value, text: &str) -> bool {
+    state["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|m| m["body"] == text)
+}
+
+/// Asking for a person while the playbook runs goes through the playbook's livechat card: its
+/// wait time and texts, its offline flow, and the bot's open question is closed.
+#[tokio::test]
+async fn asking_for_a_person_mid_playbook_uses_the_livechat_card() {
+    let server = Server::start(&[]);
+    let api = server.api();
+    let admin = api.admin(&server).await;
+    let playbook = demo_playbook(&api, &admin).await;
+    with_livechat_card(&api, &admin, &playbook, 600).await;
+
+    // Nobody online: the card's offline message, then its offline flow asks for the name.
+    let v = playbook_visitor(&api, &playbook).await;
+    let (_, s) = api.post("/api/visitor/start", &v.token, json!({})).await;
+    assert_eq!(s["prompt"]["kind"], "choice");
+    let (status, c) = api.post("/api/visitor/livechat", &v.token, json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{c}");
+    assert_eq!(c["state"], "offline");
+    let (_, s) = api.get("/api/visitor/conversation", &v.token).await;
+    assert!(
+        said(&s, "Our specialists are away; leave your details."),
+        "{s}"
+    );
+    assert_eq!(s["prompt"]["field"], "name", "the offline flow runs: {s}");
+    let (status, _) = answer(&api, &v, &s, json!({"text": "Grace"})).await;
+    assert_eq!(status, StatusCode::OK);
+
+    // Someone online: Unassigned for the card's wait time, with its online message, and the
+    // bot's question is no longer open.
+    let _ws = api.go_online(&admin).await;
+    let v = playbook_visitor(&api, &playbook).await;
+    let (_, s) = api.post("/api/visitor/start", &v.token, json!({})).await;
+    let card = s["prompt"]["card_id"].clone();
+    let before = s["conversation"]["updated_at"].as_i64().unwrap();
+    let (status, c) = api.post("/api/visitor/livechat", &v.token, json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{c}");
+    assert_eq!(c["state"], "waiting");
+    let wait = c["wait_deadline"].as_i64().unwrap() - before;
+    assert!(
+        (590_000..=610_000).contains(&wait),
+        "waits {wait} ms, not the card's 600 s"
+    );
+    let (_, s) = api.get("/api/visitor/conversation", &v.token).await;
+    assert!(said(&s, "A specialist joins you in a moment."), "{s}");
+    assert!(s["prompt"].is_null(), "the bot's question is closed: {s}");
+    let (status, err) = api
+        .post(
+            "/api/visitor/answer",
+            &v.token,
+            json!({"card_id": card, "choice": 1}),
+        )
+        .await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (StatusCode::CONFLICT, Some("stale_card"))
+    );
+}
+
+/// A playbook without a livechat card offers no person: asking for one is refused clearly.
+#[tokio::test]
+async fn asking_for_a_person_in_a_playbook_without_livechat_is_refused() {
+    let server = Server::start(&[]);
+    let api = server.api();
+    let admin = api.admin(&server).await;
+    let (_, demo) = api
+        .get(
+            &format!("/api/playbooks/{}", demo_playbook(&api, &admin).await),
+            &admin.token,
+        )
+        .await;
+    let definition = json!({
+        "name": "Newsletter",
+        "appearance": demo["definition"]["appearance"],
+        "start": "ask",
+        "cards": {
+            "ask": {"kind": "question", "text": "Subscribe?", "answers": [{"label": "Yes", "next": "end"}]},
+            "end": {"kind": "qualified", "text": "Thanks!"}
+        }
+    });
+    let (status, created) = api
+        .post(
+            "/api/playbooks",
+            &admin.token,
+            json!({"definition": definition}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().unwrap();
+    let (status, _) = api
+        .post(
+            &format!("/api/playbooks/{id}/activate"),
+            &admin.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let _ws = api.go_online(&admin).await;
+    let v = playbook_visitor(&api, id).await;
+    api.post("/api/visitor/start", &v.token, json!({})).await;
+    let (status, err) = api.post("/api/visitor/livechat", &v.token, json!({})).await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (StatusCode::CONFLICT, Some("no_livechat")),
+        "{err}"
+    );
+    let (_, s) = api.get("/api/visitor/conversation", &v.token).await;
+    assert_eq!(s["conversation"]["state"], "bot");
+    assert_eq!(s["prompt"]["card_id"], "ask", "nothing changed");
+}
+
+/// The widget's stream checks the page's Origin against the playbook; when that check cannot
+/// be made the connection is refused, never let through.
+#[tokio::test]
+async fn the_visitor_stream_refuses_when_the_origin_check_cannot_be_made() {
+    let server = Server::start(&[]);
+    let api = server.api();
+    let admin = api.admin(&server).await;
+    let playbook = demo_playbook(&api, &admin).await;
+    let v = playbook_visitor(&api, &playbook).await;
+    let url = format!(
+        "{}/api/visitor/stream?access_token={}",
+        api.ws_base, v.token
+    );
+    let connect = |origin: &'static str| {
+        let url = url.clone();
+        async move {
+            use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+            let mut req = url.into_client_request().unwrap();
+            req.headers_mut().insert("origin", origin.parse().unwrap());
+            tokio_tungstenite::connect_async(req).await.map(|_| ())
+        }
+    };
+    assert!(
+        connect("https://evil.test").await.is_err(),
+        "a foreign site is refused"
+    );
+    // The visitor's playbook can no longer be read (a damaged row).
+    let db = rusqlite::Connection::open(server.data.join("frontdesk.sqlite3")).unwrap();
+    db.busy_timeout(Duration::from_secs(5)).unwrap();
+    db.pragma_update(None, "foreign_keys", false).unwrap();
+    db.execute(
+        "UPDATE visitors SET playbook_id = 'damaged' WHERE id = ?1",
+        [&v.id],
+    )
+    .unwrap();
+    assert!(
+        connect("https://evil.test").await.is_err(),
+        "a failed lookup must not skip the Origin check"
+    );
 }

@@ -358,34 +358,63 @@ pub fn visitor(c: &Connection, id: VisitorId) -> StoreResult<VisitorRecord> {
     load_visitor(c, id)
 }
 
-/// "Talk to a person" without a playbook: the visitor's open conversation (created if none)
-/// gets `RequestLiveChat`.
+/// "Talk to a person": the visitor's open conversation (created if none) gets
+/// `RequestLiveChat`. When a playbook runs (or the visitor came with one), the handoff goes
+/// through its livechat card — its texts, wait time and offline flow — so there is one path.
 pub fn request_live_chat(
     tx: &Connection,
     ctx: &mut WriteCtx,
     visitor: VisitorId,
+    handoff: Handoff,
     now: Millis,
-    wait_ms: Millis,
-    anyone_online: bool,
 ) -> StoreResult<ConversationRecord> {
     let v = load_visitor(tx, visitor)?;
     ctx.actor = visitor_actor(&v);
     let conversation = match open_of(tx, visitor)? {
         Some(c) if c.state != ConversationState::Bot => return Ok(c),
         Some(c) => c,
-        None => create(tx, &v, None, None, None, now)?,
+        None => {
+            let playbook = match v.playbook_id {
+                Some(id) => Some(playbooks::load(tx, id)?).filter(|p| p.active),
+                None => None,
+            };
+            if v.playbook_id.is_some() && playbook.is_none() {
+                return Err(StoreError::NotFound);
+            }
+            if let Some(p) = &playbook {
+                livechat_card(&p.definition)?;
+            }
+            let c = create(tx, &v, playbook.as_ref(), None, None, now)?;
+            let body = EventBody::ConversationUpsert {
+                conversation: c.view(),
+            };
+            emit(tx, ctx, &c, Audience::visitor(), &body, now)?;
+            c
+        }
     };
+    if let Some(pb) = playbook_of(tx, &conversation)? {
+        let card = livechat_card(&pb)?;
+        let step = pb.run_from(&card);
+        return run_bot(tx, ctx, conversation, &pb, step, handoff, None, now);
+    }
     apply(
         tx,
         ctx,
         conversation.id,
         &Command::RequestLiveChat {
             now,
-            wait_ms,
-            anyone_online,
+            wait_ms: handoff.wait_override_ms.unwrap_or(DEFAULT_WAIT_MS),
+            anyone_online: handoff.anyone_online,
         },
         now,
     )
+}
+
+/// The card a direct request for a person goes through.
+fn livechat_card(pb: &Playbook) -> StoreResult<String> {
+    pb.first_livechat().ok_or(StoreError::Conflict(
+        "This chat's playbook offers no conversation with a person; answer the bot's question instead.",
+    ))
 }
 
 /// Starts the visitor's playbook, or returns their open conversation.
@@ -568,7 +597,7 @@ fn run_bot(
             let wait_ms = handoff.wait_override_ms.unwrap_or_else(|| {
                 pb.livechat(&card)
                     .map(|(_, secs, _, _)| secs as i64 * 1000)
-                    .unwrap_or(120_000)
+                    .unwrap_or(DEFAULT_WAIT_MS)
             });
             apply(
                 tx,
@@ -738,17 +767,14 @@ pub fn post_message(
         .query_row([message.id.to_string()], rows::message)
         .optional()?;
     if let Some(existing) = existing {
-        if existing.conversation_id == id.0
-            && existing.author == message.author
-            && existing.author_id == message.author_id
-        {
+        if message.is_retry_of(id, &existing) {
             return Ok(PostedMessage {
                 message: existing,
                 duplicate: true,
             });
         }
         return Err(StoreError::Conflict(
-            "this message id is already used by another message",
+            "This message id is already used by another message; send a new message with a new id.",
         ));
     }
     decide(&conversation.state, &Command::PostMessage { by: actor })?;
@@ -896,7 +922,10 @@ pub fn release_assigned(
         let card_wait = playbook_of(tx, &c)?
             .zip(c.bot_card.clone())
             .and_then(|(pb, card)| pb.livechat(&card).map(|(_, secs, _, _)| secs as i64 * 1000));
-        let wait_ms = handoff.wait_override_ms.or(card_wait).unwrap_or(120_000);
+        let wait_ms = handoff
+            .wait_override_ms
+            .or(card_wait)
+            .unwrap_or(DEFAULT_WAIT_MS);
         let command = Command::Release {
             now,
             wait_ms,

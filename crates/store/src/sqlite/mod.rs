@@ -614,14 +614,11 @@ impl Store for SqliteStore {
     async fn request_live_chat(
         &self,
         visitor: VisitorId,
+        handoff: Handoff,
         now: Millis,
-        wait_ms: Millis,
-        anyone_online: bool,
     ) -> StoreResult<ConversationRecord> {
         self.writer
-            .run(move |tx, ctx| {
-                conversations::request_live_chat(tx, ctx, visitor, now, wait_ms, anyone_online)
-            })
+            .run(move |tx, ctx| conversations::request_live_chat(tx, ctx, visitor, handoff, now))
             .await
     }
 

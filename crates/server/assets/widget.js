@@ -57,7 +57,7 @@
       },
     };
   }
-  var local = store("localStorage"); // token, cursor (survive reloads and navigation)
+  var local = store("localStorage"); // token, cursor, epoch (survive reloads and navigation)
   var session = store("sessionStorage"); // panel open, greeting dismissed (this tab)
 
   var DEFAULT_TEXTS = {
@@ -131,6 +131,7 @@
     token = null;
     local.del("token");
     local.del("cursor");
+    local.del("epoch");
   }
 
   /** Any request; never throws. `status` 0 means the network failed. */
@@ -178,6 +179,7 @@
         token = r.data.token;
         local.set("token", token);
         local.del("cursor");
+        local.del("epoch");
         return true;
       }
       throw r;
@@ -791,7 +793,11 @@
     if (socket || !wantSocket()) return;
     var cursor = local.get("cursor");
     var resuming = /^\d+$/.test(cursor || "");
-    var url = server.replace(/^http/, "ws") + "/api/visitor/stream?access_token=" + encodeURIComponent(token) + (resuming ? "&since=" + cursor : "");
+    // The epoch names the database the cursor belongs to: after a restore the server asks
+    // for a resync instead of resuming from a number that now means something else.
+    var epoch = local.get("epoch");
+    var url = server.replace(/^http/, "ws") + "/api/visitor/stream?access_token=" + encodeURIComponent(token) +
+      (resuming ? "&since=" + cursor + (epoch ? "&epoch=" + encodeURIComponent(epoch) : "") : "");
     var s;
     try {
       s = new WebSocket(url);
@@ -868,6 +874,7 @@
         attempts = 0;
         reconnecting = false;
         if (typeof f.position === "number") local.set("cursor", f.position);
+        if (typeof f.epoch === "string") local.set("epoch", f.epoch);
         renderBanner();
         Object.keys(outbox).forEach(function (id) {
           if (!outbox[id].failed && !outbox[id].inflight) deliver(id);
@@ -889,6 +896,7 @@
         break;
       case "resync_required":
         local.del("cursor");
+        local.del("epoch");
         socket = null;
         socketReady = false;
         try {

@@ -6,9 +6,12 @@
 //!   drives an open-loop schedule of visitor messages and measures how long each takes to
 //!   reach the assigned operator's socket.
 //! - `compare`: turns the `RESULT` lines of several runs into a frontdesk/relay table.
+//! - `catchup`: how long an operator's app takes to catch up after a day away (the sync
+//!   calls against a stream replay and against one request per conversation).
 //!
 //! See `bench/run.sh` for the scenarios and `docs/performance.md` for the figures.
 
+mod catchup;
 mod compare;
 mod driver;
 mod relay;
@@ -37,6 +40,8 @@ enum Command {
     Run(Box<driver::RunArgs>),
     /// Print a frontdesk/relay comparison table from a file of `RESULT` lines.
     Compare(compare::CompareArgs),
+    /// Measure an operator app's catch-up after many conversations changed.
+    Catchup(catchup::CatchupArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -50,6 +55,7 @@ fn main() -> anyhow::Result<()> {
             Command::Relay(args) => relay::run(args).await,
             Command::Run(args) => driver::run(*args).await,
             Command::Compare(args) => compare::run(args),
+            Command::Catchup(args) => catchup::run(args).await,
         }
     })
 }

@@ -50,7 +50,7 @@ impl Http {
         })
     }
 
-    async fn call<T: DeserializeOwned>(
+    pub async fn call<T: DeserializeOwned>(
         &self,
         method: Method,
         path: &str,

@@ -181,7 +181,7 @@ impl Meter {
             if missing.is_empty() {
                 return Ok(());
             }
-            for chunk in missing.chunks(5000) {
+            for chunk in missing.chunks(500) {
                 let body = BulkMessagesRequest {
                     conversations: chunk.to_vec(),
                     limit: Some(20_000),

@@ -253,6 +253,67 @@ messages: Array<MessageView>,
 complete: boolean, };
 
 /**
+ * Which conversations to list.
+ */
+export type ListQuery = { 
+/**
+ * `unassigned`, `mine`, `offline` or `closed`.
+ */
+folder: Folder, 
+/**
+ * `next_cursor` of the previous page.
+ */
+cursor?: string | null, 
+/**
+ * Page size, 1–200 (default 50).
+ */
+limit?: number | null, 
+/**
+ * Only conversations this operator handled (e.g. "closed by me").
+ */
+handled_by?: string | null, 
+/**
+ * Only this visitor's conversations (a returning visitor's history, B7).
+ */
+visitor_id?: string | null, 
+/**
+ * Only conversations whose last change is at or after this time (unix ms).
+ */
+updated_after?: number | null, 
+/**
+ * Only conversations whose last change is before this time (unix ms).
+ */
+updated_before?: number | null, };
+
+/**
+ * Messages of one conversation after a sequence number.
+ */
+export type MessagesQuery = { 
+/**
+ * The `seq` of the last message the client has (0 or absent: from the start).
+ */
+after_seq?: number | null, 
+/**
+ * At most this many (1–1000, default 500).
+ */
+limit?: number | null, };
+
+export type ChangesQuery = { 
+/**
+ * A stream position (`ready.position`, an event's `seq`, or a previous page's `position`).
+ */
+since: number, 
+/**
+ * The database epoch the position belongs to (`ready.epoch`); a position from another
+ * database answers 409 `resync_required`.
+ */
+epoch?: string | null, 
+/**
+ * Conversations per page, 1–2000 (default 500).
+ */
+limit?: number | null, };
+
+/**
  * Conversations that changed after `since`, as they are now.
  */
 export type ChangesPage = { 
@@ -281,7 +342,7 @@ export type MessagesAfter = { conversation_id: string, after_seq: number, };
 
 export type BulkMessagesRequest = { 
 /**
- * At most 5000 conversations per request.
+ * At most 500 conversations per request.
  */
 conversations: Array<MessagesAfter>, 
 /**
@@ -438,3 +499,21 @@ export type ServerFrame = { "type": "event", seq: number, at: number, actor: Act
  * Frames a client sends on a realtime connection.
  */
 export type ClientFrame = { "type": "send", conversation_id: string, message_id: string, body: string, } | { "type": "set_presence", online: boolean, handover?: Handover | null, } | { "type": "typing", conversation_id: string, } | { "type": "ping" };
+
+/**
+ * How to open a realtime connection (`/api/stream`, `/api/visitor/stream`).
+ */
+export type StreamQuery = { 
+/**
+ * The `seq` of the last event processed; omit on a fresh start.
+ */
+since?: number | null, 
+/**
+ * The `epoch` of `ready` the cursor came with: a cursor from another database (e.g.
+ * before a restore from backup) gets `resync_required` instead of a silent gap.
+ */
+epoch?: string | null, 
+/**
+ * The bearer token, for clients that cannot set headers on a WebSocket.
+ */
+access_token?: string | null, };

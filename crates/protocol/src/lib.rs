@@ -78,9 +78,9 @@ pub fn typescript_bindings() -> String {
         // conversations
         Folder, ConversationView, AuthorKind, MessageView, ConversationPage, ConversationDetail,
         ConversationDetails, FieldValue, FollowUpView, SendMessageRequest, ReassignRequest,
-        MessagePage,
+        MessagePage, ListQuery, MessagesQuery,
         // sync
-        ChangesPage, MessagesAfter, BulkMessagesRequest, BulkMessagesResponse,
+        ChangesQuery, ChangesPage, MessagesAfter, BulkMessagesRequest, BulkMessagesResponse,
         // visitors
         VisitorSessionRequest, NewVisitorSession, VisitorSessionResponse, Prompt, VisitorState,
         StartRequest, AnswerRequest, WidgetConfig, WidgetAppearance, WidgetGreeting,
@@ -88,7 +88,7 @@ pub fn typescript_bindings() -> String {
         PlaybookView, ValidationReport, ValidationProblem, TemplateView, NewPlaybook,
         DefinitionBody, OriginsBody, SnippetView,
         // realtime
-        ActorKind, ActorView, EventBody, ServerFrame, ClientFrame,
+        ActorKind, ActorView, EventBody, ServerFrame, ClientFrame, StreamQuery,
     )
 }
 

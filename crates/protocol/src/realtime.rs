@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::{ConversationView, Handover, MessageView, OperatorPresence, PresenceView, Prompt};
@@ -158,4 +158,23 @@ pub enum ClientFrame {
         conversation_id: Uuid,
     },
     Ping,
+}
+
+/// How to open a realtime connection (`/api/stream`, `/api/visitor/stream`).
+#[derive(Clone, Debug, Default, Serialize, Deserialize, IntoParams, TS)]
+#[into_params(parameter_in = Query)]
+pub struct StreamQuery {
+    /// The `seq` of the last event processed; omit on a fresh start.
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub since: Option<i64>,
+    /// The `epoch` of `ready` the cursor came with: a cursor from another database (e.g.
+    /// before a restore from backup) gets `resync_required` instead of a silent gap.
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub epoch: Option<String>,
+    /// The bearer token, for clients that cannot set headers on a WebSocket.
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub access_token: Option<String>,
 }

@@ -52,7 +52,7 @@ pub struct MessagesAfter {
 
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema, TS)]
 pub struct BulkMessagesRequest {
-    /// At most 5000 conversations per request.
+    /// At most 500 conversations per request.
     pub conversations: Vec<MessagesAfter>,
     /// At most this many messages in the answer (1–20000, default 5000).
     #[serde(default)]

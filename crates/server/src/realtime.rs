@@ -18,32 +18,18 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
-use frontdesk_protocol::{ClientFrame, ErrorBody, ServerFrame, MAX_FRAME_BYTES};
+use frontdesk_protocol::{ClientFrame, ErrorBody, ServerFrame, StreamQuery, MAX_FRAME_BYTES};
 use frontdesk_store::{event_frame_json, Replay, StreamOwner};
 use futures_util::stream::{SplitSink, StreamExt};
 use futures_util::SinkExt;
-use serde::Deserialize;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
-use utoipa::IntoParams;
 
 /// Replay page size.
 const REPLAY_PAGE: u32 = 500;
 /// Frames above this are refused by the WebSocket layer itself (close 1009); frames between
 /// [`MAX_FRAME_BYTES`] and this get an error frame and the connection stays up.
 const HARD_FRAME_LIMIT: usize = 1024 * 1024;
-
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct StreamQuery {
-    /// The `seq` of the last event processed; omit on a fresh start.
-    pub since: Option<i64>,
-    /// The `epoch` of `ready` the cursor came with: a cursor from another database (e.g.
-    /// before a restore from backup) gets `resync_required` instead of a silent gap.
-    pub epoch: Option<String>,
-    /// The bearer token, for clients that cannot set headers on a WebSocket.
-    pub access_token: Option<String>,
-}
 
 /// An operator authenticated by header or `access_token`.
 pub struct StreamOperator(OperatorSession);

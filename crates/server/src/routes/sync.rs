@@ -12,8 +12,8 @@ use frontdesk_protocol::*;
 use frontdesk_store::Changes;
 use std::collections::HashMap;
 
-/// Most conversations one bulk message request may name.
-const MAX_BULK_CONVERSATIONS: usize = 5000;
+/// Most conversations one bulk message request may name (500 fit the request size limit).
+const MAX_BULK_CONVERSATIONS: usize = 500;
 
 fn resync_required() -> ApiError {
     ApiError::conflict(

@@ -264,7 +264,9 @@ pub async fn run(args: CatchupArgs) -> anyhow::Result<()> {
         );
         let (mut ws, _) = tokio_tungstenite::connect_async(&url).await?;
         loop {
-            let Some(msg) = ws.next().await else { bail!("no ready") };
+            let Some(msg) = ws.next().await else {
+                bail!("no ready")
+            };
             if let Message::Text(t) = msg? {
                 if let ServerFrame::Ready {
                     position, epoch, ..
@@ -345,7 +347,11 @@ pub async fn run(args: CatchupArgs) -> anyhow::Result<()> {
                 let ids: Vec<Uuid> = copy.rows.keys().copied().collect();
                 for id in ids {
                     let d: ConversationDetail = meter
-                        .json(Method::GET, &format!("/api/conversations/{id}"), None::<&()>)
+                        .json(
+                            Method::GET,
+                            &format!("/api/conversations/{id}"),
+                            None::<&()>,
+                        )
                         .await?;
                     d.messages.iter().for_each(|m| copy.message(m));
                     copy.upsert(d.conversation);

@@ -10,8 +10,9 @@
 
 use crate::auth::OperatorSession;
 use crate::error::ApiError;
+use crate::routes::conversations::reassign_to;
 use crate::{now_ms, AppState};
-use frontdesk_core::{Command, ConversationState, Folder, OperatorId};
+use frontdesk_core::{ConversationState, Folder, OperatorId};
 use frontdesk_protocol::{ActorView, Handover, OperatorPresence, PresenceView};
 use frontdesk_store::{ConversationRecord, FolderQuery, Handoff, StoreError};
 
@@ -69,24 +70,9 @@ async fn held(state: &AppState, op: OperatorId) -> Result<Vec<ConversationRecord
 
 /// Reassigns every conversation `me` holds to `to`, who must be online (S11).
 async fn hand_to(state: &AppState, me: &OperatorSession, to: OperatorId) -> Result<(), ApiError> {
-    let target = match state.store.operator(to).await {
-        Ok(t) if !t.disabled => t,
-        Ok(_) | Err(StoreError::NotFound) => {
-            return Err(ApiError::not_found(
-                "operator_not_found",
-                "No such operator.",
-            ))
-        }
-        Err(e) => return Err(e.into()),
-    };
     let actor = ActorView::operator(me.id.0, me.display_name.clone());
     for c in held(state, me.id).await? {
-        let command = Command::Reassign {
-            by: me.id,
-            to,
-            to_name: target.display_name.clone(),
-            to_online: state.presence.is_online(to),
-        };
+        let command = reassign_to(state, me, to).await?;
         state
             .store
             .apply(c.id, command, actor.clone(), now_ms())

@@ -229,7 +229,22 @@ pub async fn reassign(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(req): ApiJson<ReassignRequest>,
 ) -> Result<Json<ConversationView>, ApiError> {
-    let to = OperatorId(req.operator_id);
+    let command = reassign_to(&state, &me, OperatorId(req.operator_id)).await?;
+    let c = state
+        .store
+        .apply(ConversationId(id), command, actor_of(&me), now_ms())
+        .await
+        .map_err(not_found_as_conversation)?;
+    Ok(Json(c.view()))
+}
+
+/// The command that hands a conversation from `me` to `to` (S11): `to` must be an enabled
+/// operator; whether they are online is the rule's to check.
+pub async fn reassign_to(
+    state: &AppState,
+    me: &OperatorSession,
+    to: OperatorId,
+) -> Result<Command, ApiError> {
     let target = match state.store.operator(to).await {
         Ok(t) if !t.disabled => t,
         Ok(_) | Err(StoreError::NotFound) => {
@@ -240,18 +255,12 @@ pub async fn reassign(
         }
         Err(e) => return Err(e.into()),
     };
-    let command = Command::Reassign {
+    Ok(Command::Reassign {
         by: me.id,
         to,
         to_name: target.display_name,
         to_online: state.presence.is_online(to),
-    };
-    let c = state
-        .store
-        .apply(ConversationId(id), command, actor_of(&me), now_ms())
-        .await
-        .map_err(not_found_as_conversation)?;
-    Ok(Json(c.view()))
+    })
 }
 
 /// Close the conversation (S14). Closed is final.

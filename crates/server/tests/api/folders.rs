@@ -4,46 +4,16 @@
 
 use crate::client_model::folders;
 use crate::support::*;
-use crate::walk::World;
-use rand::SeedableRng;
+use crate::walk;
 use reqwest::StatusCode;
 use serde_json::json;
 use std::collections::BTreeSet;
-use std::time::Duration;
 
 #[tokio::test]
 async fn every_visible_conversation_is_in_exactly_one_folder() {
-    let seed: u64 = std::env::var("FOLDER_WALK_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(rand::random);
-    println!("FOLDER_WALK_SEED={seed}");
-    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-    let server = Server::start(&[
-        "--visitor-rate-per-address",
-        "0",
-        "--visitor-message-rate",
-        "0",
-        "--wait-time-secs",
-        "3600",
-    ]);
+    let (seed, mut rng) = walk::seeded("FOLDER_WALK_SEED");
+    let (server, mut world, readers) = walk::start(&["Admin", "Ann", "Bob"]).await;
     let api = server.api();
-    let admin = api.admin(&server).await;
-    let ann = api.operator(&admin, "Ann").await;
-    let bob = api.operator(&admin, "Bob").await;
-    // Streams stay connected (read in the background) so that choosing online means online.
-    let mut readers = Vec::new();
-    for op in [&admin, &ann, &bob] {
-        let mut ws = api.go_online(op).await;
-        readers.push(tokio::spawn(async move {
-            while ws.next_within(Duration::from_secs(3600)).await.is_some() {}
-        }));
-    }
-    let mut world = World {
-        api: api.clone(),
-        ops: vec![admin.clone(), ann.clone(), bob.clone()],
-        conversations: Vec::new(),
-    };
     let mut seen_folders = BTreeSet::new();
     for step in 0..80 {
         let did = world.step(&mut rng).await;

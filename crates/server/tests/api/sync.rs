@@ -4,8 +4,8 @@
 
 use crate::client_model::{fresh, Cache};
 use crate::support::*;
-use crate::walk::World;
-use rand::{Rng, SeedableRng};
+use crate::walk;
+use rand::Rng;
 use reqwest::StatusCode;
 use serde_json::json;
 use std::time::Duration;
@@ -60,36 +60,11 @@ async fn reload(api: &Api, op: &Operator) -> (Cache, Ws) {
 
 #[tokio::test]
 async fn a_stale_copy_catches_up_to_a_fresh_load_for_random_histories() {
-    let seed: u64 = std::env::var("SYNC_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(rand::random);
-    println!("SYNC_SEED={seed}");
-    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-    let server = Server::start(&[
-        "--visitor-rate-per-address",
-        "0",
-        "--visitor-message-rate",
-        "0",
-        "--wait-time-secs",
-        "3600",
-    ]);
+    let (seed, mut rng) = walk::seeded("SYNC_SEED");
+    // Ann is the one who goes away; the admin and Bob stay online.
+    let (server, mut world, readers) = walk::start(&["Admin", "Bob"]).await;
     let api = server.api();
-    let admin = api.admin(&server).await;
-    let ann = api.operator(&admin, "Ann").await;
-    let bob = api.operator(&admin, "Bob").await;
-    let mut readers = Vec::new();
-    for op in [&admin, &bob] {
-        let mut ws = api.go_online(op).await;
-        readers.push(tokio::spawn(async move {
-            while ws.next_within(Duration::from_secs(3600)).await.is_some() {}
-        }));
-    }
-    let mut world = World {
-        api: api.clone(),
-        ops: vec![admin.clone(), ann.clone(), bob.clone()],
-        conversations: Vec::new(),
-    };
+    let ann = world.ops[1].clone();
     // Ann's app: starts empty, synced once, then away and back, again and again.
     let (mut cache, ws) = reload(&api, &ann).await;
     drop(ws);

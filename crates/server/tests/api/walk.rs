@@ -5,9 +5,53 @@
 
 use crate::support::*;
 use rand::rngs::StdRng;
-use rand::Rng;
+use rand::{Rng, SeedableRng};
 use reqwest::StatusCode;
 use serde_json::json;
+use std::time::Duration;
+
+/// A random generator seeded from `var` if set, else at random; the seed is printed so a
+/// failure can be replayed.
+pub fn seeded(var: &str) -> (u64, StdRng) {
+    let seed: u64 = std::env::var(var)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(rand::random);
+    println!("{var}={seed}");
+    (seed, StdRng::seed_from_u64(seed))
+}
+
+/// A server for random walks: no visitor rate limits, wait times that do not expire during
+/// a test, and three operators — the admin, Ann and Bob. Those named in `online` choose
+/// online and keep a stream open, read in the background.
+pub async fn start(online: &[&str]) -> (Server, World, Vec<tokio::task::JoinHandle<()>>) {
+    let server = Server::start(&[
+        "--visitor-rate-per-address",
+        "0",
+        "--visitor-message-rate",
+        "0",
+        "--wait-time-secs",
+        "3600",
+    ]);
+    let api = server.api();
+    let admin = api.admin(&server).await;
+    let ann = api.operator(&admin, "Ann").await;
+    let bob = api.operator(&admin, "Bob").await;
+    let ops = vec![admin, ann, bob];
+    let mut readers = Vec::new();
+    for op in ops.iter().filter(|o| online.contains(&o.name.as_str())) {
+        let mut ws = api.go_online(op).await;
+        readers.push(tokio::spawn(async move {
+            while ws.next_within(Duration::from_secs(3600)).await.is_some() {}
+        }));
+    }
+    let world = World {
+        api,
+        ops,
+        conversations: Vec::new(),
+    };
+    (server, world, readers)
+}
 
 pub struct World {
     pub api: Api,

@@ -547,3 +547,193 @@ async fn the_cli_signs_in_lists_sends_and_searches() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("invalid_credentials"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_to_a_chat_reassigned_away_fails_and_stays_visible() {
+    let w = world(None, Server::start(&server_args())).await;
+    let bob_email = w.api.new_operator(&w.admin, "Bob").await;
+    let bob = w.api.login(&bob_email, PASSWORD).await;
+    let _bob_stream = w.api.go_online(&bob).await;
+    let v = w.api.visitor("Nina").await;
+    let c = w.api.ask_for_person(&v).await;
+    let e = w.engine.clone();
+    eventually(10, "the chat", || {
+        let e = e.clone();
+        async move { in_folder(&e, Folder::Unassigned, c).await }
+    })
+    .await;
+    w.engine.assign(c).await.unwrap();
+    // Ann's other device hands the chat to Bob.
+    let ann = w.api.login(&w.ann_email, PASSWORD).await;
+    let (s, b) = w
+        .api
+        .post(
+            &ann,
+            &format!("/api/conversations/{c}/reassign"),
+            serde_json::json!({"operator_id": bob.id}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let m = w.engine.send_message(c, "Still here?").await.unwrap();
+    eventually(10, "the refusal", || {
+        let e = e.clone();
+        async move {
+            e.list_folder(Folder::Mine, 50, None)
+                .await
+                .unwrap()
+                .rows
+                .iter()
+                .any(|r| r.id == c)
+                && e.search("still", 5).await.is_ok()
+                && matches!(
+                    e.open_conversation(c).await,
+                    Err(err) if err.code == "conversation_not_found"
+                )
+        }
+    })
+    .await;
+    // Offline the cache answers: the failed message is there with the reason.
+    w.engine.shutdown().await;
+    let engine = open_engine(w.dir.path()).await;
+    drop(w.server);
+    let e = engine.clone();
+    eventually(10, "offline", || {
+        let e = e.clone();
+        async move { e.sync_state().state == SyncStateName::Offline }
+    })
+    .await;
+    let d = engine.open_conversation(c).await.unwrap();
+    let kept = d.messages.iter().find(|x| x.id == m.id).unwrap();
+    assert_eq!(kept.status, MessageStatus::Failed);
+    assert_eq!(kept.error.as_ref().unwrap().code, "conversation_not_found");
+    assert!(
+        engine
+            .snapshot()
+            .await
+            .unwrap()
+            .iter()
+            .all(|(r, _)| r.id != c),
+        "not the server's any more"
+    );
+    engine.discard_message(m.id).await.unwrap();
+    assert!(
+        !in_folder(&engine, Folder::Mine, c).await,
+        "gone once nothing unsent is left"
+    );
+    engine.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn going_offline_while_holding_chats_asks_first() {
+    let w = world(None, Server::start(&server_args())).await;
+    let e = w.engine.clone();
+    let me = w.engine.session().await.unwrap().operator.unwrap().id;
+    eventually(10, "online as the stream reports it", || {
+        let e = e.clone();
+        async move {
+            let p = e.presence().await.unwrap();
+            p.chose_online && p.online && p.operators_online.iter().any(|o| o.id == me)
+        }
+    })
+    .await;
+    assert!(
+        w.engine.server_time_offset().abs() < 5_000,
+        "same machine, same clock"
+    );
+    let v = w.api.visitor("Ida").await;
+    let c = w.api.ask_for_person(&v).await;
+    eventually(10, "the chat", || {
+        let e = e.clone();
+        async move { in_folder(&e, Folder::Unassigned, c).await }
+    })
+    .await;
+    w.engine.assign(c).await.unwrap();
+
+    let mut rx = w.engine.subscribe();
+    let p = w.engine.set_presence(false, None).await.unwrap();
+    assert!(p.chose_online, "nothing changed");
+    let asked = loop {
+        match tokio::time::timeout(Duration::from_secs(5), rx.recv()).await {
+            Ok(Ok(EngineEvent::OfflineWithOpenChats(ids))) => break ids.conversation_ids,
+            Ok(Ok(_)) => continue,
+            other => panic!("no offline_with_open_chats: {other:?}"),
+        }
+    };
+    assert_eq!(asked, vec![c]);
+
+    let p = w
+        .engine
+        .set_presence(false, Some(frontdesk_client::OpenChatsChoice::Release))
+        .await
+        .unwrap();
+    assert!(!p.chose_online);
+    eventually(10, "the chat handed back", || {
+        let e = e.clone();
+        async move {
+            !in_folder(&e, Folder::Mine, c).await
+                && (in_folder(&e, Folder::Unassigned, c).await
+                    || in_folder(&e, Folder::Offline, c).await)
+        }
+    })
+    .await;
+    w.engine.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_device_ends_the_session_and_keeps_the_cache() {
+    let w = world(None, Server::start(&server_args())).await;
+    let v = w.api.visitor("Olga").await;
+    let c = w.api.ask_for_person(&v).await;
+    let e = w.engine.clone();
+    eventually(10, "the chat", || {
+        let e = e.clone();
+        async move { in_folder(&e, Folder::Unassigned, c).await }
+    })
+    .await;
+    let mut rx = w.engine.subscribe();
+    let ann = w.api.login(&w.ann_email, PASSWORD).await;
+    let (s, sessions) = w
+        .api
+        .call("GET", "/api/me/sessions", Some(&ann.token), None)
+        .await;
+    assert_eq!(s, 200);
+    let desktop = sessions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["current"] == false)
+        .expect("the engine's session");
+    assert!(desktop["device"].as_str().unwrap().starts_with("Desktop"));
+    let (s, _) = w
+        .api
+        .call(
+            "DELETE",
+            &format!("/api/me/sessions/{}", desktop["id"].as_str().unwrap()),
+            Some(&ann.token),
+            None,
+        )
+        .await;
+    assert_eq!(s, 204);
+    let ended = loop {
+        match tokio::time::timeout(Duration::from_secs(10), rx.recv()).await {
+            Ok(Ok(EngineEvent::SessionEnded(err))) => break err,
+            Ok(Ok(_)) => continue,
+            other => panic!("no session_ended: {other:?}"),
+        }
+    };
+    assert_eq!(ended.code, "session_revoked");
+    assert!(!w.engine.session().await.unwrap().signed_in);
+    assert!(
+        !w.dir.path().join("session-token").exists(),
+        "the token is forgotten"
+    );
+    assert!(
+        in_folder(&w.engine, Folder::Unassigned, c).await,
+        "the cache stays readable"
+    );
+    assert_eq!(
+        w.engine.send_message(c, "hi").await.unwrap_err().code,
+        "not_signed_in"
+    );
+    w.engine.shutdown().await;
+}

@@ -211,6 +211,7 @@ impl Api {
         folder: Folder,
         cursor: Option<&str>,
         limit: u32,
+        updated_after: Option<i64>,
     ) -> ApiResult<ConversationPage> {
         let folder = serde_json::to_value(folder).unwrap_or_default();
         let mut path = format!(
@@ -219,6 +220,9 @@ impl Api {
         );
         if let Some(c) = cursor {
             path.push_str(&format!("&cursor={c}"));
+        }
+        if let Some(t) = updated_after {
+            path.push_str(&format!("&updated_after={t}"));
         }
         self.get(&path).await
     }

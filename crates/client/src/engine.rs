@@ -239,6 +239,12 @@ impl Engine {
                 format!("The data directory {} cannot be created: {e}. Set FRONTDESK_DESKTOP_DATA to a writable folder.", dir.display()),
             )
         })?;
+        // The cache holds visitors' messages and the token file may sit here: owner only.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+        }
         let cache = Cache::open(&dir.join("cache.sqlite")).await?;
         let retention_ms = opts.retention_days as i64 * 24 * 3600 * 1000;
         cache.prune_closed(now_ms() - retention_ms).await?;

@@ -171,9 +171,12 @@ async fn catch_up(inner: &Inner, signed: &Signed) -> Result<(i64, String), Outco
     Ok((position, epoch))
 }
 
+fn retention_cutoff(inner: &Inner) -> i64 {
+    now_ms() - inner.opts.retention_days as i64 * 24 * 3600 * 1000
+}
+
 async fn prune(inner: &Inner) {
-    let cutoff = now_ms() - inner.opts.retention_days as i64 * 24 * 3600 * 1000;
-    if let Err(e) = inner.cache.prune_closed(cutoff).await {
+    if let Err(e) = inner.cache.prune_closed(retention_cutoff(inner)).await {
         tracing::warn!(error = %e, "pruning the cache failed");
     }
 }
@@ -189,9 +192,14 @@ async fn full_load(inner: &Inner, signed: &Signed) -> Result<(i64, String), Outc
         Folder::Offline,
         Folder::Closed,
     ] {
+        // Closed conversations older than the retention window would be pruned at once.
+        let since = (folder == Folder::Closed).then(|| retention_cutoff(inner));
         let mut cursor: Option<String> = None;
         loop {
-            let page = signed.api.folder(folder, cursor.as_deref(), 200).await?;
+            let page = signed
+                .api
+                .folder(folder, cursor.as_deref(), 200, since)
+                .await?;
             rows.extend(page.conversations);
             match page.next_cursor {
                 Some(c) => cursor = Some(c),

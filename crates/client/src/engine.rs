@@ -433,10 +433,11 @@ impl Engine {
         self.inner.cache.folder_counts().await
     }
 
-    /// The conversation with its messages and details: refreshed from the server when it
-    /// answers within a few seconds, else from the cache (offline review, D5).
+    /// The conversation with its messages and details: refreshed from the server while
+    /// connected (if it answers within a few seconds), else from the cache (offline review, D5).
     pub async fn open_conversation(&self, id: Uuid) -> Result<ConversationDetail> {
-        if let Ok(s) = self.signed() {
+        let connected = self.inner.live.load(Ordering::Acquire);
+        if let (Ok(s), true) = (self.signed(), connected) {
             match tokio::time::timeout(Duration::from_secs(4), s.api.conversation(id)).await {
                 Ok(Ok(d)) => {
                     self.inner

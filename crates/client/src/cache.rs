@@ -173,6 +173,31 @@ impl Cache {
         })
     }
 
+    /// Refuses to switch to another operator or server while the outbox holds unsent messages
+    /// of the previous one: switching empties the cache, and the outbox never drops anything.
+    pub async fn check_switch(&self, server_url: &str, operator: Uuid) -> Result<()> {
+        let before = self.session().await?;
+        let same = before.server_url.as_deref() == Some(server_url)
+            && before.operator.as_ref().map(|o| o.id) == Some(operator);
+        if same {
+            return Ok(());
+        }
+        let (unsent,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM messages WHERE status <> 'sent'")
+                .fetch_one(&self.reader)
+                .await?;
+        match (unsent, before.operator) {
+            (0, _) | (_, None) => Ok(()),
+            (n, Some(prev)) => Err(EngineError::new(
+                "unsent_messages",
+                format!(
+                    "{n} message(s) written as {} ({}) are not sent yet. Sign in as {} to send them, or discard them first.",
+                    prev.display_name, prev.email, prev.email
+                ),
+            )),
+        }
+    }
+
     /// Records a sign-in. A different operator or server starts from an empty cache (their
     /// conversations must not mix); the same one keeps cache, cursor and outbox.
     pub async fn set_signed_in(
@@ -1112,6 +1137,45 @@ mod tests {
                 .await
                 .unwrap();
         assert_eq!(n, 0, "its messages went too");
+    }
+
+    #[tokio::test]
+    async fn switching_accounts_never_drops_unsent_messages() {
+        let (_dir, cache) = cache().await;
+        let ann = me();
+        cache
+            .set_signed_in("http://a", &ann, TokenBackend::File)
+            .await
+            .unwrap();
+        let id = Uuid::now_v7();
+        cache
+            .put_rows(&[view(id, "assigned", Some(Folder::Mine), None)])
+            .await
+            .unwrap();
+        let m = cache
+            .queue_message(id, Uuid::now_v7(), &ann, "pending", 1)
+            .await
+            .unwrap();
+        cache.check_switch("http://a", ann.id).await.unwrap();
+        let e = cache
+            .check_switch("http://a", Uuid::now_v7())
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, "unsent_messages");
+        assert!(e.message.contains("ann@example.com"), "{}", e.message);
+        assert_eq!(
+            cache
+                .check_switch("http://b", ann.id)
+                .await
+                .unwrap_err()
+                .code,
+            "unsent_messages"
+        );
+        cache.discard(m.id).await.unwrap();
+        cache
+            .check_switch("http://b", Uuid::now_v7())
+            .await
+            .unwrap();
     }
 
     #[tokio::test]

@@ -373,6 +373,15 @@ impl Engine {
         let login = api
             .login(email, password, &self.inner.opts.device_name)
             .await?;
+        if let Err(e) = self
+            .inner
+            .cache
+            .check_switch(api.base(), login.operator.id)
+            .await
+        {
+            let _ = api.with_token(login.token).logout().await;
+            return Err(e);
+        }
         let key = account(api.base(), login.operator.id);
         let backend: TokenBackend = self.inner.tokens.save(&key, &login.token).await?;
         self.stop().await;

@@ -187,6 +187,12 @@ impl Inner {
                 .await;
         }
         let _ = self.cache.set_signed_out().await;
+        // The outbox and notifier stop with the session (the sync task is ending itself).
+        if let Ok(link) = self.link.try_lock() {
+            if let Some(l) = link.as_ref() {
+                let _ = l.stop.send(true);
+            }
+        }
         self.set_sync(SyncStateName::Offline, Some(error.message.clone()))
             .await;
         self.emit(EngineEvent::SessionEnded(error));

@@ -143,14 +143,28 @@ impl Inner {
 
     /// Sets the sync state (and the outbox count) and tells subscribers if it changed.
     pub async fn set_sync(&self, state: SyncStateName, detail: Option<String>) {
-        self.live
-            .store(state == SyncStateName::Live, Ordering::Release);
+        let live = state == SyncStateName::Live;
+        let was_live = self.live.swap(live, Ordering::AcqRel);
         let outbox = self.cache.outbox_len().await.unwrap_or(0);
         self.publish_sync(SyncState {
             state,
             detail,
             outbox,
         });
+        // Presence shown while the connection is down must not claim chats can reach me.
+        if live != was_live {
+            self.emit_presence().await;
+        }
+    }
+
+    /// My presence as the stream last reported it — except that without a live connection I
+    /// am not receiving chats, whatever I chose.
+    pub async fn my_presence(&self, me: Uuid) -> Result<Presence> {
+        let mut p = self.cache.presence(me).await?;
+        if !self.live.load(Ordering::Acquire) {
+            p.online = false;
+        }
+        Ok(p)
     }
 
     /// Re-counts the outbox.
@@ -172,7 +186,7 @@ impl Inner {
 
     pub async fn emit_presence(&self) {
         if let Some(me) = self.me() {
-            if let Ok(p) = self.cache.presence(me).await {
+            if let Ok(p) = self.my_presence(me).await {
                 self.emit(EngineEvent::Presence(p));
             }
         }
@@ -573,10 +587,11 @@ impl Engine {
         self.after_action(row).await
     }
 
-    /// My presence and who is online, as the stream last reported (works offline).
+    /// My presence and who is online, as the stream last reported (works offline; while
+    /// not connected I am shown as not receiving chats).
     pub async fn presence(&self) -> Result<Presence> {
         let me = self.signed()?.operator.id;
-        self.inner.cache.presence(me).await
+        self.inner.my_presence(me).await
     }
 
     /// Go online or offline (S7, B4). Going offline while holding open conversations without

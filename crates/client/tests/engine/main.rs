@@ -85,6 +85,12 @@ async fn the_outbox_drains_once_after_the_server_returns() {
     })
     .await;
     w.engine.assign(c).await.unwrap();
+    w.engine.set_presence(true, None).await.unwrap();
+    eventually(10, "online", || {
+        let e = e.clone();
+        async move { e.presence().await.is_ok_and(|p| p.online) }
+    })
+    .await;
 
     w.server.kill();
     eventually(10, "offline", || {
@@ -92,6 +98,9 @@ async fn the_outbox_drains_once_after_the_server_returns() {
         async move { e.sync_state().state == SyncStateName::Offline }
     })
     .await;
+    // Without a connection no chat can reach me: presence must not say otherwise.
+    let p = w.engine.presence().await.unwrap();
+    assert!(p.chose_online && !p.online, "{p:?}");
     let m = w
         .engine
         .send_message(c, "Written while the server was away")

@@ -1,7 +1,8 @@
 # One entry point for people and CI.
-#   make run   — build and start Frontdesk (server on its embedded SQLite in ./data)
+#   make run   — build and start Frontdesk: the server on its embedded SQLite in ./data with
+#                the demo site, and the operator desktop app on it
 #   make test  — everything CI checks: formatting, lints, Rust tests, API fuzzing, UI tests
-#                and build, browser tests
+#                and build, browser tests of the widget, the desktop app end to end
 #   make bench — the load benchmark (see docs/performance.md)
 
 CARGO ?= cargo
@@ -9,17 +10,18 @@ CARGO ?= cargo
 .PHONY: run test bench
 
 run:
-	$(CARGO) run --release -p frontdesk-server -- --data data
+	bash scripts/run.sh
 
 test:
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
-	$(CARGO) test --workspace --locked
-	bash tests/fuzz/run.sh
 	npm --prefix ui ci --no-audit --no-fund
 	npm --prefix ui test
 	npm --prefix ui run build
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+	$(CARGO) test --workspace --locked
+	bash tests/fuzz/run.sh
 	bash tests/e2e/run.sh
+	bash tests/desktop/run.sh
 
 bench:
 	bash bench/run.sh

@@ -101,7 +101,7 @@ pub struct OperatorPresence {
     pub online: bool,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, TS)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 pub struct OnlineOperator {
     pub id: Uuid,
     pub display_name: String,

@@ -113,6 +113,10 @@ test('an operator works a chat in the desktop app, online and offline', { timeou
   await waitUntil('a notification for the new chat', async () => notifications.calls().find((c) => /Vera Visitor/.test(`${c.summary} ${c.body}`)));
   await screenshot('unassigned');
 
+  // A click on the notification opens that conversation (dunst's default action = a click).
+  execFileSync('dunstctl', ['action', '0']);
+  await wd.waitFor('section.conv[aria-label="Vera Visitor"]');
+
   // Assign, then messages both ways.
   await wd.click(row);
   await wd.click(await wd.waitFor('button[data-action=assign]'));

@@ -409,26 +409,7 @@ impl EngineEvent {
 
 /// The TypeScript declarations of every engine type, in one module (`engine-bindings.ts`).
 pub fn typescript_bindings() -> String {
-    macro_rules! decls {
-        ($cfg:expr; $($t:ty),* $(,)?) => {{
-            let mut out = String::from(
-                "// Generated from crates/client by `UPDATE_BINDINGS=1 cargo test -p frontdesk-client --test bindings`.\n\
-                 // Do not edit: change the Rust types and regenerate.\n",
-            );
-            $(
-                out.push('\n');
-                if let Some(docs) = <$t as ts_rs::TS>::docs() {
-                    out.push_str(&docs);
-                }
-                out.push_str("export ");
-                out.push_str(&<$t as ts_rs::TS>::decl($cfg));
-                out.push('\n');
-            )*
-            out
-        }};
-    }
-    let cfg = ts_rs::Config::new().with_large_int("number");
-    decls!(&cfg;
+    frontdesk_protocol::typescript_module!("UPDATE_BINDINGS=1 cargo test -p frontdesk-client --test bindings";
         EngineError, Folder, AuthorKind, FieldValue, OnlineOperator, Role, Operator, Session,
         SignInArgs, ConversationState, ConversationRow, FolderPage, ListFolderArgs, FolderCount,
         FolderCounts, MessageStatus, Message, FollowUp, Details, ConversationDetail,

@@ -33,7 +33,9 @@ else
 fi
 
 out=$(mktemp)
-target/release/frontdesk-server --listen "$LISTEN" --data data > >(tee "$out") &
+mkdir -p data
+# The JSON request log goes to data/server.log; the terminal keeps what a person reads.
+target/release/frontdesk-server --listen "$LISTEN" --data data > >(tee "$out") 2>>data/server.log &
 server=$!
 trap 'kill $server 2>/dev/null || true; rm -f "$out"' EXIT
 for _ in $(seq 300); do grep -q "listening on" "$out" && break; sleep 0.1; done
@@ -41,6 +43,7 @@ grep -q "listening on" "$out" || { echo "the server did not start (is $LISTEN in
 password=$(sed -n 's/^ *password: *//p' "$out")
 
 echo
+echo "  Server log:                      data/server.log"
 echo "  Demo site with the chat widget:  $BASE/demo  (answer \"Talk to a person\")"
 if [ -n "$password" ]; then
   echo "  Sign in to the app:              admin@frontdesk.local / $password"

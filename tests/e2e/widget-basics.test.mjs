@@ -135,7 +135,11 @@ test("phone-sized viewport: the open panel fills the screen", async () => {
     await openChat(page);
     await waitForLog(page, DEMO.start);
     await widget(page).getByRole("button", { name: DEMO.talk, exact: true }).waitFor();
-    const box = await widget(page).locator(".panel").boundingBox();
+    // The panel slides in (a short CSS animation): measure once it has come to rest, which a
+    // busy machine can delay past the first frames.
+    const panel = widget(page).locator(".panel");
+    await panel.evaluate((el) => Promise.all(el.getAnimations().map((a) => a.finished)));
+    const box = await panel.boundingBox();
     assert.deepEqual(
       { x: box.x, y: box.y, w: box.width, h: box.height },
       { x: 0, y: 0, w: PHONE.width, h: PHONE.height }

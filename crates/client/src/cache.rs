@@ -668,7 +668,7 @@ impl Cache {
         Ok(Some(ConversationDetail {
             conversation: row_for_ui(&view, r.get("unread"), !draft.is_empty()),
             messages,
-            details: details.into(),
+            details,
             draft,
         }))
     }

@@ -154,54 +154,8 @@ pub struct Message {
     pub error: Option<EngineError>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
-pub struct FollowUp {
-    pub id: Uuid,
-    /// `activity`, `lead` or `deal`.
-    pub kind: String,
-    pub title: String,
-    pub fields: Vec<FieldValue>,
-    pub page_url: Option<String>,
-    /// `pending` until pushed to a CRM.
-    pub status: String,
-    pub created_at: i64,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
-pub struct Details {
-    pub page_url: Option<String>,
-    pub referrer: Option<String>,
-    pub converted_url: Option<String>,
-    /// The visitor's browser language, e.g. `de-DE`.
-    pub language: Option<String>,
-    pub fields: Vec<FieldValue>,
-    pub follow_ups: Vec<FollowUp>,
-}
-
-impl From<frontdesk_protocol::ConversationDetails> for Details {
-    fn from(d: frontdesk_protocol::ConversationDetails) -> Self {
-        Details {
-            page_url: d.page_url,
-            referrer: d.referrer,
-            converted_url: d.converted_url,
-            language: d.language,
-            fields: d.fields,
-            follow_ups: d
-                .follow_ups
-                .into_iter()
-                .map(|f| FollowUp {
-                    id: f.id,
-                    kind: f.kind,
-                    title: f.title,
-                    fields: f.fields,
-                    page_url: f.page_url,
-                    status: f.status,
-                    created_at: f.created_at,
-                })
-                .collect(),
-        }
-    }
-}
+/// The Details panel and a created result are the wire types themselves (S12, S13, B7).
+pub use frontdesk_protocol::{ConversationDetails as Details, FollowUpView as FollowUp};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct ConversationDetail {

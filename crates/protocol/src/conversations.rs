@@ -173,7 +173,7 @@ pub struct MessagePage {
 }
 
 /// The Details panel (S12, S13, B7).
-#[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema, TS)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 pub struct ConversationDetails {
     /// The page where the chat started.
     pub page_url: Option<String>,

@@ -90,27 +90,50 @@ export type Message = { id: string, author: AuthorKind, author_name: string, bod
  */
 error: IpcError | null, };
 
-export type FollowUp = { id: string, 
+export type FollowUpView = { id: string, 
 /**
  * `activity`, `lead` or `deal`.
  */
-kind: string, title: string, fields: Array<FieldValue>, page_url: string | null, 
+kind: string, title: string, 
+/**
+ * The captured fields when it was created.
+ */
+fields: Array<FieldValue>, 
+/**
+ * The page the visitor was on when it was created (B7).
+ */
+page_url: string | null, 
 /**
  * `pending` until pushed to a CRM.
  */
 status: string, created_at: number, };
 
-export type Details = { page_url: string | null, referrer: string | null, converted_url: string | null, 
 /**
- * The visitor's browser language, e.g. `de-DE`.
+ * The Details panel (S12, S13, B7).
  */
-language: string | null, fields: Array<FieldValue>, follow_ups: Array<FollowUp>, };
+export type ConversationDetails = { 
+/**
+ * The page where the chat started.
+ */
+page_url: string | null, referrer: string | null, 
+/**
+ * The page where the visitor converted (reached a qualified end or a follow-up).
+ */
+converted_url: string | null, language: string | null, 
+/**
+ * Captured fields: `name`, `email`, `phone`, `organization`, `custom.<key>`.
+ */
+fields: Array<FieldValue>, 
+/**
+ * Activities, leads and deals the playbook created (pending until a CRM takes them).
+ */
+follow_ups: Array<FollowUpView>, };
 
 export type ConversationDetail = { conversation: ConversationRow, 
 /**
  * Oldest first; pending and failed outbox messages included.
  */
-messages: Array<Message>, details: Details, 
+messages: Array<Message>, details: ConversationDetails, 
 /**
  * The stored draft ('' when none).
  */

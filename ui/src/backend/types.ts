@@ -30,6 +30,10 @@ import type {
 
 export type * from './engine-bindings';
 
+/** The Details panel and a created result, as the server sends them. */
+export type Details = import('./engine-bindings').ConversationDetails;
+export type FollowUp = import('./engine-bindings').FollowUpView;
+
 export const FOLDERS: readonly Folder[] = ['unassigned', 'mine', 'offline', 'closed'];
 
 /** Search snippets mark hits with these two private-use characters (FTS5 `snippet`). */

@@ -17,7 +17,7 @@
 
 use crate::setup::Http;
 use crate::stats::cpu_secs;
-use anyhow::{bail, Context};
+use anyhow::bail;
 use clap::Args;
 use frontdesk_protocol::*;
 use futures_util::{StreamExt, TryStreamExt};
@@ -198,19 +198,7 @@ impl Meter {
 
 pub async fn run(args: CatchupArgs) -> anyhow::Result<()> {
     let http = Http::new(args.target.clone())?;
-    let admin: LoginResponse = http
-        .call(
-            Method::POST,
-            "/api/auth/login",
-            None,
-            Some(&LoginRequest {
-                email: args.admin_email.clone(),
-                password: args.admin_password.clone(),
-                device: Some("catch-up benchmark".into()),
-            }),
-        )
-        .await
-        .context("admin login")?;
+    let admin = http.login(&args.admin_email, &args.admin_password).await?;
 
     // The colleague who stays online and handles everything.
     let email = format!("colleague-{}@bench.local", Uuid::new_v4().simple());
@@ -227,18 +215,7 @@ pub async fn run(args: CatchupArgs) -> anyhow::Result<()> {
             }),
         )
         .await?;
-    let colleague: LoginResponse = http
-        .call(
-            Method::POST,
-            "/api/auth/login",
-            None,
-            Some(&LoginRequest {
-                email,
-                password: "colleague-password".into(),
-                device: None,
-            }),
-        )
-        .await?;
+    let colleague = http.login(&email, "colleague-password").await?;
     let _: PresenceView = http
         .call(
             Method::PUT,

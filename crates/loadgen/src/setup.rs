@@ -78,6 +78,18 @@ impl Http {
             .with_context(|| format!("{method} {path}: response body"))
     }
 
+    /// Signs an operator in.
+    pub async fn login(&self, email: &str, password: &str) -> anyhow::Result<LoginResponse> {
+        let req = LoginRequest {
+            email: email.into(),
+            password: password.into(),
+            device: None,
+        };
+        self.call(Method::POST, "/api/auth/login", None, Some(&req))
+            .await
+            .with_context(|| format!("sign in as {email}"))
+    }
+
     /// Opens a stream (`/api/stream` or `/api/visitor/stream`) with `token`.
     pub async fn stream(&self, path: &str, token: &str) -> anyhow::Result<Ws> {
         ws::connect(&format!("{}{path}?access_token={token}", self.ws_base)).await
@@ -105,19 +117,7 @@ pub async fn frontdesk(
     operators: usize,
     concurrency: usize,
 ) -> anyhow::Result<Active> {
-    let admin: LoginResponse = http
-        .call(
-            Method::POST,
-            "/api/auth/login",
-            None,
-            Some(&LoginRequest {
-                email: admin_email.into(),
-                password: admin_password.into(),
-                device: None,
-            }),
-        )
-        .await
-        .context("admin login")?;
+    let admin = http.login(admin_email, admin_password).await?;
     // Emails must be unique across runs against the same server.
     let run = Uuid::new_v4().simple().to_string()[..8].to_owned();
     // Argon2 runs on the server's blocking pool: a few at a time is as fast as it gets on 2 cores.
@@ -137,19 +137,7 @@ pub async fn frontdesk(
                     .call(Method::POST, "/api/operators", Some(admin), Some(&new))
                     .await
                     .context("create operator")?;
-                let login: LoginResponse = http
-                    .call(
-                        Method::POST,
-                        "/api/auth/login",
-                        None,
-                        Some(&LoginRequest {
-                            email,
-                            password,
-                            device: None,
-                        }),
-                    )
-                    .await
-                    .context("operator login")?;
+                let login = http.login(&email, &password).await?;
                 let _: PresenceView = http
                     .call(
                         Method::PUT,

@@ -405,6 +405,15 @@ impl Cache {
         Ok(())
     }
 
+    /// Hides a conversation that is no longer visible to me (kept while it holds unsent
+    /// outbox messages, like a removal from the stream).
+    pub async fn hide(&self, id: Uuid) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        Self::remove(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     pub async fn purge_gone(&self) -> Result<()> {
         let mut tx = self.writer.begin().await?;
         Self::purge_gone_in(&mut tx).await?;
@@ -720,11 +729,29 @@ impl Cache {
         Ok(done.rows_affected() > 0)
     }
 
+    /// Conversations whose visitor's name matches come first (best match first), then
+    /// messages, the latest to reach the cache first. Not by relevance: ranking every match
+    /// of a common word costs ~0.4 s with a million messages, walking the index backwards
+    /// stops after `limit` (docs/performance.md). Hits are text with markers, never markup.
     pub async fn search(&self, text: &str, limit: u32) -> Result<SearchResult> {
         let Some(q) = fts_query(text) else {
             return Ok(SearchResult { hits: vec![] });
         };
-        let rows = sqlx::query(
+        let limit = limit.clamp(1, 200) as i64;
+        let names = sqlx::query(
+            "SELECT c.id AS conversation_id, NULL AS id,
+                    highlight(conversations_fts, 0, char(57344), char(57345)) AS snippet,
+                    c.visitor_name, c.state, c.updated_at AS created_at
+             FROM conversations_fts
+             JOIN conversations c ON c.rowid = conversations_fts.rowid
+             WHERE conversations_fts MATCH ?1 AND c.gone = 0
+             ORDER BY rank LIMIT ?2",
+        )
+        .bind(&q)
+        .bind(limit)
+        .fetch_all(&self.reader)
+        .await?;
+        let messages = sqlx::query(
             "SELECT m.conversation_id, m.id,
                     snippet(messages_fts, 0, char(57344), char(57345), '…', 16) AS snippet,
                     c.visitor_name, c.state, m.created_at
@@ -732,18 +759,20 @@ impl Cache {
              JOIN messages m ON m.pk = messages_fts.rowid
              JOIN conversations c ON c.id = m.conversation_id
              WHERE messages_fts MATCH ?1 AND c.gone = 0
-             ORDER BY rank LIMIT ?2",
+             ORDER BY messages_fts.rowid DESC LIMIT ?2",
         )
-        .bind(q)
-        .bind(limit.clamp(1, 200) as i64)
+        .bind(&q)
+        .bind(limit - names.len() as i64)
         .fetch_all(&self.reader)
         .await?;
-        let hits = rows
+        let hits = names
             .iter()
+            .chain(messages.iter())
             .map(|r| {
+                let message: Option<&str> = r.get("id");
                 Ok(SearchHit {
                     conversation_id: parse_uuid(r.get("conversation_id"))?,
-                    message_id: Some(parse_uuid(r.get("id"))?),
+                    message_id: message.map(parse_uuid).transpose()?,
                     snippet: r.get("snippet"),
                     visitor_name: r.get("visitor_name"),
                     conversation_state: ConversationState::parse(r.get("state")),

@@ -17,6 +17,7 @@ mod openapi;
 mod playbooks;
 mod presence;
 mod resume;
+mod sales;
 mod sessions;
 mod support;
 mod sync;

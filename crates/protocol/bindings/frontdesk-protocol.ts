@@ -443,6 +443,28 @@ result_id: string | null,
  */
 note: string | null, };
 
+/**
+ * `PUT /api/admin/crm/pipedrive`.
+ */
+export type PipedriveSettingsRequest = { 
+/**
+ * The company's subdomain: `acme` for `https://acme.pipedrive.com`.
+ */
+company_domain: string, 
+/**
+ * A Pipedrive API token. Stored encrypted; never shown again.
+ */
+api_token: string, };
+
+/**
+ * The Pipedrive connection as an admin sees it (the token is never shown).
+ */
+export type PipedriveSettingsView = { configured: boolean, company_domain: string | null, 
+/**
+ * Created results per sync status.
+ */
+pending: number, failed: number, };
+
 export type ChangesQuery = { 
 /**
  * A stream position (`ready.position`, an event's `seq`, or a previous page's `position`).

@@ -1,5 +1,6 @@
 //! Sales records: a conversation's editable details (S12), the leads, deals and activities
-//! created from it (S13, S14) with their sync status, and the audit trail (B10).
+//! created from it (S13, S14), their push to Pipedrive (B8), the audit trail (B10) and the
+//! admin's Pipedrive connection.
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -180,4 +181,24 @@ pub struct AuditEntry {
     pub result_id: Option<Uuid>,
     /// That result's title, or the operator a conversation was assigned to.
     pub note: Option<String>,
+}
+
+/// `PUT /api/admin/crm/pipedrive`.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct PipedriveSettingsRequest {
+    /// The company's subdomain: `acme` for `https://acme.pipedrive.com`.
+    pub company_domain: String,
+    /// A Pipedrive API token. Stored encrypted; never shown again.
+    pub api_token: String,
+}
+
+/// The Pipedrive connection as an admin sees it (the token is never shown).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+pub struct PipedriveSettingsView {
+    pub configured: bool,
+    pub company_domain: Option<String>,
+    /// Created results per sync status.
+    pub pending: i64,
+    pub failed: i64,
 }

@@ -2,7 +2,7 @@
 //!
 //! - [`accounts`]: sign-in, device sessions, operators, presence;
 //! - [`conversations`]: inbox rows, messages, details, folder listings;
-//! - [`crm`]: sales details, created results (leads, deals) and their sync status, the
+//! - [`crm`]: sales details, created results (leads, deals), their Pipedrive sync, the
 //!   audit trail;
 //! - [`sync`]: the catch-up calls a client with a local cache uses after being away;
 //! - [`visitors`]: the website widget's bodies; [`playbooks`]: the admin playbook API;
@@ -94,6 +94,7 @@ pub fn typescript_bindings() -> String {
         // crm
         ContactDetails, OrganizationDetails, SalesDetailsView, UpdateDetailsRequest, ResultKind,
         CreateResultRequest, SyncStatus, SyncView, CreatedResultView, AuditEntry,
+        PipedriveSettingsRequest, PipedriveSettingsView,
         // sync
         ChangesQuery, ChangesPage, MessagesAfter, BulkMessagesRequest, BulkMessagesResponse,
         // visitors

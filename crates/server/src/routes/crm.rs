@@ -1,5 +1,6 @@
 //! Sales records over REST: a conversation's editable details (S12), creating leads and deals
-//! (S13, S14), the audit trail (B10) and the CSV export.
+//! (S13, S14), retrying a push, the audit trail (B10), the admin's Pipedrive connection (B8)
+//! and the CSV export.
 //!
 //! Visibility first (a conversation an operator may not see answers 404); who may edit is
 //! `frontdesk_core::crm::may_edit_details`, applied by the store inside the write.
@@ -7,7 +8,7 @@
 use crate::auth::{AdminSession, OperatorSession};
 use crate::error::{ApiError, ApiJson, ApiPath};
 use crate::routes::conversations::visible;
-use crate::{now_ms, AppState};
+use crate::{now_ms, pipedrive, AppState};
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -138,12 +139,46 @@ pub async fn create_result(
         .create_result(c.id, editor(&me), new, now_ms())
         .await
         .map_err(sales_error)?;
+    state.crm_wake.notify_one();
     let status = if existed {
         StatusCode::OK
     } else {
         StatusCode::CREATED
     };
     Ok((status, Json(result)))
+}
+
+/// Push a failed (or Frontdesk-only) result to Pipedrive again. Whoever may edit the
+/// conversation's details may retry.
+#[utoipa::path(post, path = "/api/conversations/{id}/results/{result_id}/retry", tag = "sales", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Conversation id"), ("result_id" = Uuid, Path, description = "Created result id")),
+    responses((status = 200, body = CreatedResultView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn retry_push(
+    State(state): State<AppState>,
+    me: OperatorSession,
+    ApiPath((id, result_id)): ApiPath<(Uuid, Uuid)>,
+) -> Result<Json<CreatedResultView>, ApiError> {
+    let c = visible(&state, me.id, id).await?;
+    let not_found = || ApiError::not_found("result_not_found", "No such created result.");
+    match state.store.result(result_id).await {
+        Ok(r) if r.conversation_id == c.id.0 => {}
+        Ok(_) | Err(StoreError::NotFound) => return Err(not_found()),
+        Err(e) => return Err(e.into()),
+    }
+    if pipedrive::load(&state).await?.is_none() {
+        return Err(ApiError::conflict(
+            "crm_not_configured",
+            "No Pipedrive connection is configured; an admin sets it up first.",
+        ));
+    }
+    let r = state
+        .store
+        .retry_push(result_id, editor(&me), now_ms())
+        .await
+        .map_err(sales_error)?;
+    state.crm_wake.notify_one();
+    Ok(Json(r))
 }
 
 /// The conversation's audit trail (B10): who assigned, reassigned, closed, changed the
@@ -158,6 +193,84 @@ pub async fn audit(
 ) -> Result<Json<Vec<AuditEntry>>, ApiError> {
     let c = visible(&state, me.id, id).await?;
     Ok(Json(state.store.audit(ConversationId(c.id.0)).await?))
+}
+
+async fn settings_view(state: &AppState) -> Result<PipedriveSettingsView, ApiError> {
+    let s = pipedrive::load(state).await?;
+    let mut pending = 0;
+    let mut failed = 0;
+    for kind in [ResultKind::Lead, ResultKind::Deal, ResultKind::Activity] {
+        for row in state.store.export_results(kind).await? {
+            match row.result.sync.status {
+                SyncStatus::Pending => pending += 1,
+                SyncStatus::Failed => failed += 1,
+                _ => {}
+            }
+        }
+    }
+    Ok(PipedriveSettingsView {
+        configured: s.is_some(),
+        company_domain: s.map(|s| s.company_domain),
+        pending,
+        failed,
+    })
+}
+
+/// The Pipedrive connection (admins): whether it is configured, the company domain, and how
+/// many results wait or failed. The token is never shown.
+#[utoipa::path(get, path = "/api/admin/crm/pipedrive", tag = "sales", security(("bearer" = [])),
+    responses((status = 200, body = PipedriveSettingsView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn get_pipedrive(
+    State(state): State<AppState>,
+    _admin: AdminSession,
+) -> Result<Json<PipedriveSettingsView>, ApiError> {
+    Ok(Json(settings_view(&state).await?))
+}
+
+/// Set the Pipedrive connection (admins). From now on, created results are pushed.
+#[utoipa::path(put, path = "/api/admin/crm/pipedrive", tag = "sales", security(("bearer" = [])),
+    request_body = PipedriveSettingsRequest,
+    responses((status = 200, body = PipedriveSettingsView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_pipedrive(
+    State(state): State<AppState>,
+    _admin: AdminSession,
+    ApiJson(req): ApiJson<PipedriveSettingsRequest>,
+) -> Result<Json<PipedriveSettingsView>, ApiError> {
+    let domain = req.company_domain.trim().to_lowercase();
+    if !pipedrive::valid_domain(&domain) {
+        return Err(ApiError::unprocessable(
+            "invalid_domain",
+            "The company domain is the `acme` of https://acme.pipedrive.com: letters, digits and hyphens.",
+        ));
+    }
+    let token = req.api_token.trim().to_owned();
+    if token.is_empty() || token.len() > 200 || !token.chars().all(|c| c.is_ascii_graphic()) {
+        return Err(ApiError::unprocessable(
+            "invalid_token",
+            "The API token is the one shown under Personal preferences → API in Pipedrive.",
+        ));
+    }
+    pipedrive::save(
+        &state,
+        Some(pipedrive::Settings {
+            company_domain: domain,
+            api_token: token,
+        }),
+    )
+    .await?;
+    Ok(Json(settings_view(&state).await?))
+}
+
+/// Remove the Pipedrive connection (admins). Pending results wait until one is set again.
+#[utoipa::path(delete, path = "/api/admin/crm/pipedrive", tag = "sales", security(("bearer" = [])),
+    responses((status = 200, body = PipedriveSettingsView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn delete_pipedrive(
+    State(state): State<AppState>,
+    _admin: AdminSession,
+) -> Result<Json<PipedriveSettingsView>, ApiError> {
+    pipedrive::save(&state, None).await?;
+    Ok(Json(settings_view(&state).await?))
 }
 
 fn csv(rows: Vec<ExportRow>, filename: &str) -> Response {

@@ -67,7 +67,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(conversations::close))
         .routes(routes!(crm::update_details))
         .routes(routes!(crm::create_result))
+        .routes(routes!(crm::retry_push))
         .routes(routes!(crm::audit))
+        .routes(routes!(
+            crm::get_pipedrive,
+            crm::set_pipedrive,
+            crm::delete_pipedrive
+        ))
         .routes(routes!(crm::export_leads))
         .routes(routes!(crm::export_deals))
         .routes(routes!(crate::realtime::operator_stream))

@@ -14,6 +14,8 @@ mod liveness;
 mod login_throttle;
 mod messages;
 mod openapi;
+mod pipedrive;
+mod pipedrive_fake;
 mod playbooks;
 mod presence;
 mod resume;

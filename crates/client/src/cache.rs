@@ -448,7 +448,10 @@ impl Cache {
                 applied.previous = Self::previous(&mut tx, *conversation_id).await?;
                 Self::remove(&mut tx, *conversation_id).await?;
             }
-            EventBody::BotPrompt { .. } => {}
+            // Sales details and created results are read with the conversation's details.
+            EventBody::BotPrompt { .. }
+            | EventBody::DetailsChanged { .. }
+            | EventBody::ResultUpsert { .. } => {}
         }
         Self::set_cursor(&mut tx, seq, epoch).await?;
         tx.commit().await?;

@@ -13,6 +13,8 @@
 //! - [`rate_limit`]: token buckets for the public visitor endpoints.
 //! - [`login_throttle`]: failed sign-ins per account and per address (brute force).
 //! - [`request_body`]: bodies are read before any handler answers (kept-alive connections).
+//! - [`secrets`]: secrets at rest, sealed with a key kept outside the database.
+//! - [`pipedrive`]: the Pipedrive connector (B8): settings and the durable push worker.
 //! - [`routes`]: REST handlers, one module per resource, registered with their OpenAPI docs.
 //!
 //! Entry points: [`start`] builds the state and router from a [`config::Config`];
@@ -25,11 +27,13 @@ pub mod deadlines;
 pub mod error;
 pub mod hub;
 pub mod login_throttle;
+pub mod pipedrive;
 pub mod presence;
 pub mod rate_limit;
 pub mod realtime;
 pub mod request_body;
 pub mod routes;
+pub mod secrets;
 
 use axum::extract::{MatchedPath, Request};
 use axum::middleware::Next;
@@ -69,6 +73,10 @@ pub struct Inner {
     pub login_throttle: login_throttle::LoginThrottle,
     /// Flips to `true` when the server shuts down; realtime sessions end on it.
     pub shutdown: watch::Receiver<bool>,
+    /// Seals secrets stored in the database (the Pipedrive token).
+    pub secret_key: secrets::SecretKey,
+    /// Wakes the Pipedrive push worker (a result was created or retried).
+    pub crm_wake: tokio::sync::Notify,
 }
 
 impl std::ops::Deref for AppState {
@@ -103,6 +111,11 @@ pub async fn start(config: Config) -> anyhow::Result<Started> {
     let data = config.data.clone();
     let store: Arc<dyn Store> =
         Arc::new(tokio::task::spawn_blocking(move || SqliteStore::open(&data, listener)).await??);
+    let key_file = config
+        .secret_key_file
+        .clone()
+        .unwrap_or_else(|| config.data.join("secret.key"));
+    let secret_key = secrets::SecretKey::load_or_create(&key_file)?;
     let initial_admin = ensure_first_admin(store.as_ref(), &config).await?;
     routes::widget::ensure_demo_playbook(store.as_ref()).await?;
     let deadlines = deadlines::Deadlines::start(store.clone()).await?;
@@ -134,9 +147,12 @@ pub async fn start(config: Config) -> anyhow::Result<Started> {
         deadlines,
         config,
         shutdown,
+        secret_key,
+        crm_wake: tokio::sync::Notify::new(),
     }));
     spawn_event_pruning(state.clone());
     presence::feed::spawn(state.clone(), presence_feed);
+    pipedrive::spawn(state.clone());
     let router = app(state.clone());
     Ok(Started {
         state,

@@ -10,7 +10,9 @@ use frontdesk_core::playbook::{Input, Playbook, PromptSpec, Stop};
 use frontdesk_core::{
     apply as decide, Actor, Audience, Command, Effect, Language, MessageId, SystemText,
 };
-use frontdesk_protocol::{ConversationDetails, EventBody, FieldValue, FollowUpView, Prompt};
+use frontdesk_protocol::{
+    ConversationDetails, EventBody, FieldValue, FollowUpView, Prompt, ResultKind,
+};
 use rusqlite::{params, Connection, OptionalExtension};
 
 pub fn load(c: &Connection, id: ConversationId) -> StoreResult<ConversationRecord> {
@@ -229,7 +231,7 @@ fn prompt_view(card: &str, p: PromptSpec) -> Prompt {
     }
 }
 
-fn fields(c: &Connection, id: ConversationId) -> StoreResult<Vec<FieldValue>> {
+pub(crate) fn fields(c: &Connection, id: ConversationId) -> StoreResult<Vec<FieldValue>> {
     let mut st = c.prepare_cached(
         "SELECT key, value FROM conversation_fields WHERE conversation_id = ?1 ORDER BY key",
     )?;
@@ -253,7 +255,9 @@ pub fn details(c: &Connection, id: ConversationId) -> StoreResult<ConversationDe
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
         })?;
     let mut st = c.prepare_cached(
-        "SELECT id, kind, title, fields, page_url, status, created_at FROM follow_ups WHERE conversation_id = ?1 ORDER BY created_at, id",
+        "SELECT f.id, f.kind, f.title, f.fields, f.page_url, COALESCE(r.sync_status, f.status), f.created_at, f.result_id
+         FROM follow_ups f LEFT JOIN crm_results r ON r.id = f.result_id
+         WHERE f.conversation_id = ?1 ORDER BY f.created_at, f.id",
     )?;
     let raw = st
         .query_map([id.to_string()], |r| {
@@ -265,23 +269,27 @@ pub fn details(c: &Connection, id: ConversationId) -> StoreResult<ConversationDe
                 r.get::<_, Option<String>>(4)?,
                 r.get::<_, String>(5)?,
                 r.get::<_, i64>(6)?,
+                r.get::<_, Option<String>>(7)?,
             ))
         })?
         .collect::<Result<Vec<_>, _>>()?;
     let follow_ups = raw
         .into_iter()
-        .map(|(fid, kind, title, fields, page_url, status, created_at)| {
-            Ok(FollowUpView {
-                id: rows::parse_id(&fid)?,
-                kind,
-                title,
-                fields: serde_json::from_str(&fields)
-                    .map_err(|e| StoreError::Storage(e.to_string()))?,
-                page_url,
-                status,
-                created_at,
-            })
-        })
+        .map(
+            |(fid, kind, title, fields, page_url, status, created_at, result)| {
+                Ok(FollowUpView {
+                    id: rows::parse_id(&fid)?,
+                    kind,
+                    title,
+                    fields: serde_json::from_str(&fields)
+                        .map_err(|e| StoreError::Storage(e.to_string()))?,
+                    page_url,
+                    status,
+                    created_at,
+                    result_id: result.map(|r| rows::parse_id(&r)).transpose()?,
+                })
+            },
+        )
         .collect::<StoreResult<Vec<_>>>()?;
     Ok(ConversationDetails {
         page_url,
@@ -290,6 +298,8 @@ pub fn details(c: &Connection, id: ConversationId) -> StoreResult<ConversationDe
         language,
         fields: fields(c, id)?,
         follow_ups,
+        sales: super::crm::sales_view(c, id)?,
+        results: super::crm::results_of(c, id)?,
     })
 }
 
@@ -561,12 +571,36 @@ fn run_bot(
     if !step.follow_ups.is_empty() {
         let snapshot = serde_json::to_string(&fields(tx, id)?)
             .map_err(|e| StoreError::Storage(e.to_string()))?;
+        // Follow-up cards (S5) create real results through the operators' code path, as the
+        // bot; the follow-up's id is the idempotency key.
+        let visitor_actor = std::mem::replace(
+            &mut ctx.actor,
+            actor_json(&ActorView {
+                kind: frontdesk_protocol::ActorKind::Bot,
+                id: None,
+                name: Some(pb.appearance.bot_name.clone()),
+            }),
+        );
         for f in &step.follow_ups {
+            let fid = uuid::Uuid::now_v7();
+            let kind = match f.kind {
+                frontdesk_core::playbook::FollowUpKind::Activity => ResultKind::Activity,
+                frontdesk_core::playbook::FollowUpKind::Lead => ResultKind::Lead,
+                frontdesk_core::playbook::FollowUpKind::Deal => ResultKind::Deal,
+            };
+            let creation = super::crm::Creation {
+                kind,
+                key: fid,
+                title: Some(&f.title),
+                creator: super::crm::Creator::Bot,
+            };
+            let (result, _) = super::crm::create_result(tx, ctx, id, creation, now)?;
             tx.execute(
-                "INSERT INTO follow_ups (id, conversation_id, kind, title, fields, page_url, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![uuid::Uuid::now_v7().to_string(), id.to_string(), f.kind.as_str(), f.title, snapshot, page, now],
+                "INSERT INTO follow_ups (id, conversation_id, kind, title, fields, page_url, created_at, result_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![fid.to_string(), id.to_string(), f.kind.as_str(), f.title, snapshot, page, now, result.id.to_string()],
             )?;
         }
+        ctx.actor = visitor_actor;
     }
     let (bot_card, qualified) = match &step.stop {
         Some(Stop::Await(card)) | Some(Stop::LiveChat(card)) => (Some(card.clone()), None),
@@ -691,6 +725,17 @@ pub fn apply(
             closed_at
         ],
     )?;
+    // The audit trail (B10): who assigned, reassigned, closed or released it.
+    let action = match command {
+        Command::Assign { .. } => Some(("assigned", handled_by.as_ref().map(|(_, n)| n.clone()))),
+        Command::Reassign { to_name, .. } => Some(("reassigned", Some(to_name.clone()))),
+        Command::Close { .. } => Some(("closed", None)),
+        Command::Release { .. } => Some(("released", None)),
+        _ => None,
+    };
+    if let Some((action, note)) = action {
+        super::crm::audit(tx, ctx, id, action, &[], None, note.as_deref(), now)?;
+    }
     let mut after = ConversationRecord {
         state: outcome.state.clone(),
         display_name,
@@ -867,7 +912,7 @@ pub(crate) fn actor_json(a: &ActorView) -> String {
 }
 
 /// Appends one event for `to` (one row serves both its operators and its visitor).
-fn emit(
+pub(crate) fn emit(
     tx: &Connection,
     ctx: &mut WriteCtx,
     conversation: &ConversationRecord,

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { MemoryBackend } from '../src/backend/memory';
+import { MemoryBackend, emptyDetails } from '../src/backend/memory';
 import { $, $$, click, flush, mount, press, text, type } from './helpers';
 
 afterEach(() => vi.restoreAllMocks());
@@ -63,7 +63,7 @@ describe('wait-time countdown', () => {
         preview_author: 'visitor', message_count: 1, unread: 1, closed_at: null, has_draft: false,
       },
       messages: [],
-      details: { page_url: null, referrer: null, converted_url: null, language: null, fields: [], follow_ups: [] },
+      details: emptyDetails(),
       draft: '',
     });
     const { root } = await mount(b);

@@ -534,8 +534,25 @@ const MIN = 60_000;
 const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;
 
-function emptyDetails(): Details {
-  return { page_url: null, referrer: null, converted_url: null, language: null, fields: [], follow_ups: [] };
+export function emptyDetails(): Details {
+  return {
+    page_url: null,
+    referrer: null,
+    converted_url: null,
+    language: null,
+    fields: [],
+    follow_ups: [],
+    sales: {
+      value: null,
+      currency: null,
+      contact: { name: null, emails: [], phones: [] },
+      organization: { name: null, address: null },
+      notes: null,
+      updated_at: null,
+      updated_by_name: null,
+    },
+    results: [],
+  };
 }
 
 function row(id: string, now: number, over: Partial<ConversationRow>): ConversationRow {

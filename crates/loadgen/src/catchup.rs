@@ -168,7 +168,11 @@ impl Meter {
                         copy.upsert(conversation);
                         copy.message(&message);
                     }
-                    EventBody::BotPrompt { .. } => {}
+                    // The catch-up measures conversations and messages; sales details and
+                    // created results are not part of its copy.
+                    EventBody::BotPrompt { .. }
+                    | EventBody::DetailsChanged { .. }
+                    | EventBody::ResultUpsert { .. } => {}
                 },
                 ServerFrame::Ready { position, .. } => return Ok(position),
                 ServerFrame::ResyncRequired { .. } => bail!("resync required"),

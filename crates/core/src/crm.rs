@@ -30,6 +30,12 @@ pub const MAX_TEXT_CHARS: usize = 200;
 /// At most this many emails or phones per contact.
 pub const MAX_CONTACT_VALUES: usize = 10;
 
+/// What to tell an operator who may not act on a closed conversation's sales details.
+pub const NOT_HANDLER_MESSAGE: &str = "This conversation is closed; only the operator who handled it last, or an admin, can change its details or create results from it.";
+/// What to tell an operator who tries before assigning the conversation to themself.
+pub const NOT_ASSIGNED_MESSAGE: &str =
+    "Assign the conversation to yourself before editing its details or creating results.";
+
 /// Why an operator may not act on a conversation's sales details.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Denied {

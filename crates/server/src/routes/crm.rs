@@ -34,10 +34,9 @@ fn sales_error(e: StoreError) -> ApiError {
         StoreError::NotFound | StoreError::Rejected(Rejection::NotVisible) => {
             ApiError::conversation_not_found()
         }
-        StoreError::Rejected(Rejection::NotAssigned) => ApiError::conflict(
-            "not_assigned",
-            "Assign the conversation to yourself before editing its details or creating results.",
-        ),
+        StoreError::Rejected(Rejection::NotAssigned) => {
+            ApiError::conflict("not_assigned", rules::NOT_ASSIGNED_MESSAGE)
+        }
         StoreError::Forbidden(m) => ApiError::forbidden("not_handler", m),
         StoreError::Conflict(m) => ApiError::conflict("idempotency_key_taken", m),
         other => other.into(),
@@ -67,19 +66,7 @@ pub async fn update_details(
     ApiJson(req): ApiJson<UpdateDetailsRequest>,
 ) -> Result<Json<SalesDetailsView>, ApiError> {
     let c = visible(&state, me.id, id).await?;
-    let contact = req.contact.unwrap_or_default();
-    let org = req.organization.unwrap_or_default();
-    let details = rules::normalize(SalesDetails {
-        value: req.value,
-        currency: req.currency,
-        contact_name: contact.name,
-        emails: contact.emails,
-        phones: contact.phones,
-        organization_name: org.name,
-        organization_address: org.address,
-        notes: req.notes,
-    })
-    .map_err(invalid)?;
+    let details = rules::normalize(SalesDetails::from(req)).map_err(invalid)?;
     let view = state
         .store
         .update_sales_details(c.id, editor(&me), details, now_ms())

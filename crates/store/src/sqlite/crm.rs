@@ -10,45 +10,12 @@ use crate::*;
 use frontdesk_core::crm::{self as rules, SalesDetails};
 use frontdesk_core::{operator_audience, Audience};
 use frontdesk_protocol::{
-    AuditEntry, ContactDetails, CreatedResultView, EventBody, OrganizationDetails, ResultKind,
-    SalesDetailsView, SyncStatus, SyncView,
+    AuditEntry, CreatedResultView, EventBody, ResultKind, SalesDetailsView, SyncStatus, SyncView,
 };
 use rusqlite::{params, Connection, OptionalExtension};
 
 fn json_err(e: serde_json::Error) -> StoreError {
     StoreError::Storage(e.to_string())
-}
-
-pub fn to_view(d: &SalesDetails) -> SalesDetailsView {
-    SalesDetailsView {
-        value: d.value,
-        currency: d.currency.clone(),
-        contact: ContactDetails {
-            name: d.contact_name.clone(),
-            emails: d.emails.clone(),
-            phones: d.phones.clone(),
-        },
-        organization: OrganizationDetails {
-            name: d.organization_name.clone(),
-            address: d.organization_address.clone(),
-        },
-        notes: d.notes.clone(),
-        updated_at: None,
-        updated_by_name: None,
-    }
-}
-
-fn from_view(v: SalesDetailsView) -> SalesDetails {
-    SalesDetails {
-        value: v.value,
-        currency: v.currency,
-        contact_name: v.contact.name,
-        emails: v.contact.emails,
-        phones: v.contact.phones,
-        organization_name: v.organization.name,
-        organization_address: v.organization.address,
-        notes: v.notes,
-    }
 }
 
 /// The editable details: as last edited, or what the playbook captured.
@@ -72,7 +39,7 @@ pub fn sales_view(c: &Connection, id: ConversationId) -> StoreResult<SalesDetail
         return Ok(v);
     }
     let fields = conversations::fields(c, id)?;
-    Ok(to_view(&rules::captured_details(
+    Ok(SalesDetailsView::from(&rules::captured_details(
         fields.iter().map(|f| (f.key.as_str(), f.value.as_str())),
     )))
 }
@@ -86,9 +53,7 @@ fn may_edit(conversation: &ConversationRecord, editor: &Editor) -> StoreResult<(
     )
     .map_err(|d| match d {
         rules::Denied::Rejected(r) => StoreError::Rejected(r),
-        rules::Denied::NotHandler => StoreError::Forbidden(
-            "This conversation is closed; only the operator who handled it last, or an admin, can change its details or create results from it.",
-        ),
+        rules::Denied::NotHandler => StoreError::Forbidden(rules::NOT_HANDLER_MESSAGE),
     })
 }
 
@@ -138,13 +103,13 @@ pub fn update_sales_details(
 ) -> StoreResult<SalesDetailsView> {
     let conversation = conversations::load(tx, id)?;
     may_edit(&conversation, editor)?;
-    let before = from_view(sales_view(tx, id)?);
+    let before = SalesDetails::from(sales_view(tx, id)?);
     let changed = rules::changed_fields(&before, &details);
     if changed.is_empty() {
         return sales_view(tx, id);
     }
     ctx.actor = editor_actor(editor);
-    let json = serde_json::to_string(&to_view(&details)).map_err(json_err)?;
+    let json = serde_json::to_string(&SalesDetailsView::from(&details)).map_err(json_err)?;
     tx.execute(
         "INSERT INTO conversation_sales (conversation_id, details, updated_at, updated_by_name) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (conversation_id) DO UPDATE SET details = excluded.details, updated_at = excluded.updated_at,
@@ -215,7 +180,7 @@ pub fn create_result(
         }
         Creator::Bot => (None, "Chatbot"),
     };
-    let sales = from_view(sales_view(tx, id)?);
+    let sales = SalesDetails::from(sales_view(tx, id)?);
     let person = find_or_create_person(tx, &sales, &conversation, now)?;
     let org = match &sales.organization_name {
         Some(name) => Some(find_or_create_organization(

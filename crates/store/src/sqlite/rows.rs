@@ -49,14 +49,9 @@ pub fn conversation_at(r: &Row, at: usize) -> rusqlite::Result<ConversationRecor
     let state: String = r.get(at + 3)?;
     let assignee: Option<String> = r.get(at + 4)?;
     let deadline: Option<i64> = r.get(at + 5)?;
-    let state = match (state.as_str(), assignee, deadline) {
-        ("bot", _, _) => ConversationState::Bot,
-        ("waiting", _, Some(deadline)) => ConversationState::Waiting { deadline },
-        ("assigned", Some(op), _) => ConversationState::Assigned { operator: id(op)? },
-        ("offline", _, _) => ConversationState::Offline,
-        ("closed", _, _) => ConversationState::Closed,
-        (other, ..) => return Err(conversion(format!("bad conversation state {other}"))),
-    };
+    let assignee = assignee.map(id).transpose()?;
+    let state = ConversationState::from_parts(&state, assignee, deadline)
+        .ok_or_else(|| conversion(format!("bad conversation state {state}")))?;
     Ok(ConversationRecord {
         id: id(r.get(at)?)?,
         visitor_id: id(r.get(at + 1)?)?,

@@ -98,9 +98,11 @@ pub(crate) async fn run(
             o = round(&inner, &signed, &mut frames, &reconnect, &notes, &mut backoff) => o,
             _ = stop.changed() => return,
         };
-        inner
-            .live
-            .store(false, std::sync::atomic::Ordering::Release);
+        // Not live any more: say so at once (window and tray show presence from this event),
+        // whatever the outcome does next.
+        if inner.live.swap(false, std::sync::atomic::Ordering::AcqRel) {
+            inner.emit_presence().await;
+        }
         match outcome {
             Outcome::SessionEnded(e) => {
                 inner.end_session(e).await;

@@ -792,3 +792,32 @@ async fn a_revoked_device_ends_the_session_and_keeps_the_cache() {
     );
     w.engine.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_connection_is_announced_as_not_receiving_chats() {
+    let mut w = world(None, Server::start(&server_args())).await;
+    let e = w.engine.clone();
+    eventually(10, "online as the stream reports it", || {
+        let e = e.clone();
+        async move { e.presence().await.is_ok_and(|p| p.online) }
+    })
+    .await;
+    // The window and the tray show presence from events: the drop must produce one.
+    let mut events = w.engine.subscribe();
+    w.server.kill();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        match tokio::time::timeout_at(deadline, events.recv()).await {
+            Ok(Ok(EngineEvent::Presence(p))) if !p.online => {
+                assert!(
+                    p.chose_online,
+                    "the choice is kept for when the server is back"
+                );
+                break;
+            }
+            Ok(Ok(_)) => {}
+            other => panic!("no presence event saying offline: {other:?}"),
+        }
+    }
+    w.engine.shutdown().await;
+}

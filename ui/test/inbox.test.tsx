@@ -229,7 +229,7 @@ describe('sync state', () => {
     // The read answers "offline"; before the answer arrives the engine reports "live".
     b.call = (async (command: string, ...args: unknown[]) => {
       const answer = await (call as (c: string, ...a: unknown[]) => Promise<unknown>)(command, ...args);
-      if (command === 'sync_state') b.emit('sync_state', { state: 'live', detail: null, outbox: 0 });
+      if (command === 'sync_state') b.emit('sync_state', { state: 'live', detail: null, outbox: 0, sales_outbox: 0 });
       return answer;
     }) as typeof b.call;
     const { root } = await mount(b);

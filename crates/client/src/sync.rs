@@ -413,7 +413,11 @@ async fn follow_stream(
                     }
                 }
                 let id = match &event {
-                    EventBody::ConversationRemoved { conversation_id } => Some(*conversation_id),
+                    EventBody::ConversationRemoved { conversation_id }
+                    | EventBody::DetailsChanged {
+                        conversation_id, ..
+                    } => Some(*conversation_id),
+                    EventBody::ResultUpsert { result } => Some(result.conversation_id),
                     _ => conversation.map(|c| c.id),
                 };
                 if let Some(id) = id {

@@ -1,6 +1,7 @@
 //! The engine against the real server: resume, outbox, cache equality and resync, refusals,
 //! notifications, search. One test binary; each test starts its own server process.
 
+mod sales;
 mod support;
 
 use frontdesk_client::{

@@ -1,7 +1,8 @@
 // Leads and deals from the desktop app (S12–S14, B2, B8): the operator edits a chat's details,
 // creates a lead (one, however often the button is hit), a deal whose push to the CRM fails
-// with the reason and a retry, and keeps working while the server is away — the outbox
-// delivers it all once the server is back. Screens go to docs/screenshots.
+// with the reason and a retry, keeps working while the server is away — the outbox delivers
+// it all once the server is back — and creates a deal from the chat after closing it.
+// Screens go to docs/screenshots.
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -139,4 +140,19 @@ test('details, a lead, a deal that fails to push, and sales work done offline', 
   await sleep(1500);
   const after = (await api.detail(admin, chat.id)).details.results;
   assert.equal(after.filter((r) => r.kind === 'lead').length, 2, 'the offline lead created once');
+
+  // S14: closed, the chat is final, but whoever handled it still turns it into a deal.
+  await wd.waitFor('[data-sync=live]', { timeout: 30_000 });
+  await wd.click(await wd.waitFor('button[data-action=close]'));
+  await wd.click(await wd.waitFor('button[data-action=confirm-close]'));
+  await wd.click(await wd.waitFor('button.folder[data-folder=closed]'));
+  await wd.click(await wd.waitFor(`button.row[data-id="${chat.id}"]`));
+  await waitUntil('the closed chat open', async () => (await wd.find('#composer')) === null);
+  assert.equal(await wd.find('.lock-note'), null, 'the last handler may still edit');
+  await wd.click(await wd.waitFor('button[data-action=more]'));
+  await wd.click(await wd.waitFor('button[data-action=create-deal]'));
+  await waitUntil('a deal from the closed chat on the server', async () => {
+    const d = await api.detail(admin, chat.id);
+    return d.conversation.state === 'closed' && d.details.results.filter((r) => r.kind === 'deal').length === 2;
+  });
 });

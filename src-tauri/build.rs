@@ -29,6 +29,7 @@ const COMMANDS: &[&str] = &[
     "retry_sales_action",
     "discard_sales_action",
     "open_result_link",
+    "set_language",
 ];
 
 fn main() {

@@ -228,3 +228,11 @@ pub async fn open_result_link<R: tauri::Runtime>(
         )
     })
 }
+
+/// The language the operator chose in the window; OS notifications follow it.
+#[tauri::command]
+pub fn set_language(engine: State<'_, Engine>, args: Option<Value>) -> Result<()> {
+    let args: SetLanguageArgs = parse(args)?;
+    engine.set_language(&args.lang);
+    Ok(())
+}

@@ -48,6 +48,7 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         commands::retry_sales_action,
         commands::discard_sales_action,
         commands::open_result_link,
+        commands::set_language,
     ]
 }
 

@@ -418,5 +418,15 @@ describe('sign-in', () => {
     await flush();
     expect(text($(root, '[data-folder=unassigned]'))).toContain('Nicht zugewiesen');
     expect(document.documentElement.lang).toBe('de');
+    // The OS notifications (shown by the engine) follow the choice.
+    expect(b.notificationLang).toBe('de');
+  });
+
+  it('tells the engine the language at start, so notifications speak it', async () => {
+    const b = new MemoryBackend();
+    localStorage.setItem('frontdesk.lang', 'de');
+    const { inbox } = await mount(b);
+    expect(inbox.state.lang).toBe('de');
+    expect(b.notificationLang).toBe('de');
   });
 });

@@ -26,7 +26,8 @@ pub struct EngineOptions {
     pub notify_window: Duration,
     /// Closed conversations are kept this many days after closing (see [`Cache::prune_closed`]).
     pub retention_days: u32,
-    /// The language of notification texts.
+    /// The language of notification texts until the app says otherwise
+    /// ([`Engine::set_language`]).
     pub lang: Lang,
     /// Longest wait between reconnection attempts.
     pub max_backoff: Duration,
@@ -107,6 +108,8 @@ pub(crate) struct Inner {
     link: tokio::sync::Mutex<Option<Link>>,
     pub outbox_wake: Notify,
     offset_ms: AtomicI64,
+    /// The language of notification texts: the one chosen in the app.
+    lang: Mutex<Lang>,
     /// The stream has said `ready` and is still up.
     pub live: AtomicBool,
 }
@@ -280,6 +283,7 @@ impl Engine {
         cache.prune_closed(now_ms() - retention_ms).await?;
         cache.purge_gone().await?;
         let (events, _) = broadcast::channel(1024);
+        let lang = opts.lang;
         let inner = Arc::new(Inner {
             opts,
             cache,
@@ -295,6 +299,7 @@ impl Engine {
             link: tokio::sync::Mutex::new(None),
             outbox_wake: Notify::new(),
             offset_ms: AtomicI64::new(0),
+            lang: Mutex::new(lang),
             live: AtomicBool::new(false),
         });
         let engine = Engine { inner };
@@ -819,6 +824,12 @@ impl Engine {
         self.inner.cache.search(query, limit).await
     }
 
+    /// Notifications speak the language the operator chose in the app (`en`, `de`; a tag like
+    /// `de-AT` works too), not only the system's.
+    pub fn set_language(&self, tag: &str) {
+        *self.inner.lang.lock().unwrap_or_else(|p| p.into_inner()) = Lang::from_tag(tag);
+    }
+
     /// Milliseconds to add to the local clock to get the server's (from the last `ready`).
     pub fn server_time_offset(&self) -> i64 {
         self.inner.offset_ms.load(Ordering::Acquire)
@@ -859,6 +870,7 @@ async fn notifier(
                     None => std::future::pending().await,
                 }
             } => {
+                co.set_lang(*inner.lang.lock().unwrap_or_else(|p| p.into_inner()));
                 for n in co.take_due(std::time::Instant::now()) {
                     inner.emit(EngineEvent::Notification(n));
                 }

@@ -244,6 +244,12 @@ pub struct ResultArgs {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, TS)]
+pub struct SetLanguageArgs {
+    /// `en` or `de` (anything else reads as English).
+    pub lang: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, TS)]
 pub struct SalesActionArgs {
     pub action_id: Uuid,
 }
@@ -455,7 +461,7 @@ pub fn typescript_bindings() -> String {
         frontdesk_protocol::OrganizationDetails, frontdesk_protocol::CreatedResultView,
         frontdesk_protocol::ResultKind, frontdesk_protocol::SyncView, frontdesk_protocol::SyncStatus,
         frontdesk_protocol::UpdateDetailsRequest, SalesLock, SalesAction, UnsentSales,
-        UpdateDetailsArgs, CreateResultArgs, ResultArgs, SalesActionArgs,
+        UpdateDetailsArgs, CreateResultArgs, ResultArgs, SalesActionArgs, SetLanguageArgs,
         ConversationArgs, SendMessageArgs, MessageArgs, ReassignArgs, DraftArgs, OpenChatsChoice,
         SetPresenceArgs, Presence, SearchArgs, SearchHit, SearchResult, SyncStateName, SyncState,
         ConversationIds, ConversationRef, TypingEvent, NotificationKind, Notification, EngineEvent,

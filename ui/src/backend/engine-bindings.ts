@@ -284,6 +284,12 @@ export type ResultArgs = { conversation_id: string, result_id: string, };
 
 export type SalesActionArgs = { action_id: string, };
 
+export type SetLanguageArgs = { 
+/**
+ * `en` or `de` (anything else reads as English).
+ */
+lang: string, };
+
 export type ConversationArgs = { conversation_id: string, };
 
 export type SendMessageArgs = { conversation_id: string, body: string, };

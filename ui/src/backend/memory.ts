@@ -81,6 +81,8 @@ export class MemoryBackend implements Backend {
   private handlers = new Map<string, Set<(payload: unknown) => void>>();
   private failures = new Map<string, BackendError>();
   password = 'demo-password';
+  /** The language notifications would speak. */
+  notificationLang = 'en';
   /** Results whose CRM page was asked to open. */
   opened: string[] = [];
 
@@ -430,6 +432,9 @@ export class MemoryBackend implements Backend {
       }
       case 'open_result_link':
         this.opened.push(a.result_id);
+        return null;
+      case 'set_language':
+        this.notificationLang = a.lang;
         return null;
     }
     throw new BackendError('unknown_command', `No command ${command}.`);

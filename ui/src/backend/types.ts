@@ -29,7 +29,8 @@ import type {
   UpdateDetailsArgs,
   CreateResultArgs,
   ResultArgs,
-  SalesActionArgs
+  SalesActionArgs,
+  SetLanguageArgs
 } from './engine-bindings';
 
 export type * from './engine-bindings';
@@ -78,6 +79,8 @@ export interface Commands {
   discard_sales_action: [SalesActionArgs, null];
   /** Opens a synced result's CRM page in the browser. */
   open_result_link: [ResultArgs, null];
+  /** The language chosen in the window; OS notifications follow it. */
+  set_language: [SetLanguageArgs, null];
 }
 
 /** Events the engine emits (Tauri `emit` to the main window): name → payload. */

@@ -190,6 +190,7 @@ export class Inbox {
       }),
       b.on('notifications_unavailable', ({ message }) => this.set({ notificationsUnavailable: message })),
     ]);
+    this.tellLanguage();
     try {
       const session = await b.call('session');
       this.set({ session });
@@ -606,6 +607,12 @@ export class Inbox {
   setLang(lang: Lang): void {
     store('frontdesk.lang', lang);
     this.set({ lang });
+    this.tellLanguage();
+  }
+
+  /** The OS notifications come from the engine: they speak the language chosen here. */
+  private tellLanguage(): void {
+    void this.backend.call('set_language', { lang: this.state.lang }).catch(() => undefined);
   }
 
   setSingleKeyShortcuts(on: boolean): void {

@@ -822,3 +822,23 @@ async fn a_dropped_connection_is_announced_as_not_receiving_chats() {
     }
     w.engine.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notifications_speak_the_language_chosen_in_the_app() {
+    let w = world(None, Server::start(&server_args())).await;
+    let mut rx = w.engine.subscribe();
+    // The system says English (the test options); the operator picked German in the window.
+    w.engine.set_language("de");
+    let v = w.api.visitor("Jana").await;
+    w.api.ask_for_person(&v).await;
+    let ns = notifications(&mut rx, Duration::from_millis(2500)).await;
+    let n = ns
+        .iter()
+        .find(|n| n.kind == NotificationKind::NewConversation)
+        .expect("a notification for the new chat");
+    assert!(
+        n.title == "Neue Unterhaltung" && n.body.contains("Jana wartet"),
+        "in German: {n:?}"
+    );
+    w.engine.shutdown().await;
+}

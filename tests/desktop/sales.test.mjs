@@ -107,9 +107,9 @@ test('details, a lead, a deal that fails to push, and sales work done offline', 
   await showResults(wd);
   await screenshot('sales');
   await wd.click(await wd.find('li[data-result=deal] button[data-action=retry-push]'));
-  await waitUntil('the retry on the server', async () => {
-    const deal = (await api.detail(admin, chat.id)).details.results.find((r) => r.kind === 'deal');
-    return deal.sync.attempts > 0 && deal.sync.status !== 'synced' && deal;
+  await waitUntil('the retry in the audit trail', async () => {
+    const trail = await api.ok('GET', `/api/conversations/${chat.id}/audit`, admin.token);
+    return trail.some((e) => e.action === 'push_retried');
   });
   await wd.waitFor('li[data-result=deal][data-status=failed]', { timeout: 30_000 });
 

@@ -19,7 +19,12 @@ describe('the sales form', () => {
     expect(requestFrom({ ...base, value: '12.500', currency: 'EUR' })?.value).toBe(12500);
     expect(requestFrom({ ...base, value: '12,500' })?.value).toBe(12500);
     expect(requestFrom({ ...base, value: '' })).toMatchObject({ value: null, currency: null });
-    expect(requestFrom({ ...base, value: '12.5k' })).toBeNull();
+    expect(requestFrom({ ...base, value: '12 500' })?.value).toBe(12500);
+    expect(requestFrom({ ...base, value: '1,000,000' })?.value).toBe(1000000);
+    // Decimals are refused, not read as a hundred times the amount.
+    for (const wrong of ['12.5k', '12.50', '1,5', '1,000.50', '12,50,0']) {
+      expect(requestFrom({ ...base, value: wrong }), wrong).toBeNull();
+    }
     const r = requestFrom({ ...base, emails: 'a@x.example, b@x.example;c@x.example', phones: '+49 30 1234; +1 555 0100' });
     expect(r?.contact?.emails).toEqual(['a@x.example', 'b@x.example', 'c@x.example']);
     expect(r?.contact?.phones).toEqual(['+49 30 1234', '+1 555 0100']);
@@ -73,6 +78,8 @@ describe('created results', () => {
     lead.click();
     lead.click();
     await flush();
+    // A human double click: the second comes after the first was queued.
+    await click($(root, '[data-action=create-lead]'));
     expect(b.calls.filter(([c]) => c === 'create_result')).toHaveLength(1);
     expect(text($(root, '[data-unsent=create_lead]'))).toContain('Waiting to be sent');
 

@@ -1,6 +1,7 @@
 -- Sales work done on this device that the server has not confirmed yet (B2): an edit of a
 -- conversation's details, and leads or deals to create. Like outbox messages, nothing here
 -- is dropped unless the operator discards it; a refusal is kept as `failed` with the reason.
+-- Actions go out in `pk` order: a lead created between two edits carries the first edit.
 CREATE TABLE sales_outbox (
     pk INTEGER PRIMARY KEY,          -- queue order
     id TEXT NOT NULL UNIQUE,         -- a lead's or deal's idempotency key; for an edit, its own id
@@ -12,5 +13,4 @@ CREATE TABLE sales_outbox (
     error_message TEXT,
     queued_at INTEGER NOT NULL
 );
--- An edit replaces the whole details (PUT): only the latest unsent one per conversation counts.
-CREATE UNIQUE INDEX sales_outbox_one_edit ON sales_outbox (conversation_id) WHERE action = 'details';
+CREATE INDEX sales_outbox_by_conversation ON sales_outbox (conversation_id, pk);

@@ -522,12 +522,7 @@ impl Engine {
         // The server's check, here, so a mistake is shown at once rather than after a
         // round trip (or, offline, hours later).
         if let Err(e) = frontdesk_core::crm::normalize(details.clone().into()) {
-            let code = if e.too_long {
-                "text_too_long"
-            } else {
-                "invalid_details"
-            };
-            return Err(EngineError::new(code, e.message));
+            return Err(EngineError::new(e.code(), e.message));
         }
         let now = now_ms() + self.server_time_offset();
         self.inner
@@ -590,6 +585,7 @@ impl Engine {
             .results
             .into_iter()
             .find(|r| r.id == result_id)
+            .filter(|r| r.sync.status == frontdesk_protocol::SyncStatus::Synced)
             .and_then(|r| r.sync.url)
             .filter(|u| u.starts_with("https://"))
             .ok_or_else(|| {

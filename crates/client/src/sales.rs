@@ -2,7 +2,8 @@
 //! `result_upsert` events, and edits and leads or deals made here wait in the sales outbox
 //! until the server confirms them. A lead's or deal's queue id is its idempotency key, so a
 //! retry after a lost answer (or a restart) never creates a second one. An edit replaces the
-//! whole details, so only the latest unsent edit per conversation is kept.
+//! whole details, so an edit queued right after another unsent edit takes its place; one
+//! queued after a lead or deal waits behind it (the lead is made from the details before).
 
 use crate::api::Api;
 use crate::cache::Cache;
@@ -65,7 +66,8 @@ pub(crate) async fn edit_details(
     Ok(())
 }
 
-/// Replaces the result with the same id, or appends it (results are listed oldest first).
+/// Replaces the result with the same id, or appends it (results are listed oldest first):
+/// for `result_upsert` events, which arrive in order.
 pub(crate) fn upsert_result(details: &mut ConversationDetails, result: &CreatedResultView) {
     match details.results.iter_mut().find(|r| r.id == result.id) {
         Some(r) => *r = result.clone(),
@@ -73,30 +75,63 @@ pub(crate) fn upsert_result(details: &mut ConversationDetails, result: &CreatedR
     }
 }
 
+/// Appends a result a REST answer reported, unless the stream has listed it already (its
+/// state there is as new or newer).
+fn add_result(details: &mut ConversationDetails, result: &CreatedResultView) {
+    if !details.results.iter().any(|r| r.id == result.id) {
+        details.results.push(result.clone());
+    }
+}
+
 impl Cache {
-    /// Queues an edit of the details, replacing an older unsent one of the same conversation.
+    /// Queues an edit of the details. When the conversation's last queued action is an
+    /// unsent edit, this one takes its place (an edit replaces all the details).
     pub async fn queue_details_edit(
         &self,
         conversation: Uuid,
         request: &UpdateDetailsRequest,
         now: i64,
     ) -> Result<Uuid> {
-        let id = Uuid::now_v7();
         // A fresh id on every edit: an older edit in flight is then confirmed without
         // deleting this one (see `sales_confirmed`).
-        sqlx::query(
-            "INSERT INTO sales_outbox (id, conversation_id, action, payload, queued_at)
-             VALUES (?1, ?2, 'details', ?3, ?4)
-             ON CONFLICT (conversation_id) WHERE action = 'details' DO UPDATE SET
-               id = excluded.id, payload = excluded.payload, status = 'pending',
-               error_code = NULL, error_message = NULL, queued_at = excluded.queued_at",
+        let id = Uuid::now_v7();
+        let payload = serde_json::to_string(request)?;
+        let mut tx = self.writer.begin().await?;
+        let last: Option<(i64, String)> = sqlx::query_as(
+            "SELECT pk, action FROM sales_outbox WHERE conversation_id = ?1
+             ORDER BY pk DESC LIMIT 1",
         )
-        .bind(id.to_string())
         .bind(conversation.to_string())
-        .bind(serde_json::to_string(request)?)
-        .bind(now)
-        .execute(&self.writer)
+        .fetch_optional(&mut *tx)
         .await?;
+        match last {
+            Some((pk, action)) if action == SalesAction::Details.as_str() => {
+                sqlx::query(
+                    "UPDATE sales_outbox SET id = ?2, payload = ?3, status = 'pending',
+                       error_code = NULL, error_message = NULL, queued_at = ?4
+                     WHERE pk = ?1",
+                )
+                .bind(pk)
+                .bind(id.to_string())
+                .bind(&payload)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            _ => {
+                sqlx::query(
+                    "INSERT INTO sales_outbox (id, conversation_id, action, payload, queued_at)
+                     VALUES (?1, ?2, 'details', ?3, ?4)",
+                )
+                .bind(id.to_string())
+                .bind(conversation.to_string())
+                .bind(&payload)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        tx.commit().await?;
         Ok(id)
     }
 
@@ -109,7 +144,13 @@ impl Cache {
     ) -> Result<()> {
         let action = match request.kind {
             ResultKind::Lead => SalesAction::CreateLead,
-            _ => SalesAction::CreateDeal,
+            ResultKind::Deal => SalesAction::CreateDeal,
+            ResultKind::Activity => {
+                return Err(EngineError::new(
+                    "invalid_kind",
+                    "Only a lead or a deal can be created from a conversation.",
+                ))
+            }
         };
         sqlx::query(
             "INSERT INTO sales_outbox (id, conversation_id, action, payload, queued_at)
@@ -169,22 +210,26 @@ impl Cache {
             .bind(id.to_string())
             .execute(&mut *tx)
             .await?;
+        // The stream may have brought a newer state first (a colleague's edit after mine,
+        // the result's push status): a late answer never goes back behind it.
         edit_details(&mut tx, conversation, |d| match answer {
-            Confirmed::Details(v) => d.sales = v.clone(),
-            Confirmed::Result(r) => upsert_result(d, r),
+            Confirmed::Details(v) => {
+                if d.sales.updated_at <= v.updated_at {
+                    d.sales = v.clone()
+                }
+            }
+            Confirmed::Result(r) => add_result(d, r),
         })
         .await?;
         tx.commit().await?;
         Ok(())
     }
 
-    /// A created result as the server reports it now (after a retried push).
+    /// A created result as a REST answer reported it (after a retried push): listed if it
+    /// was not; its status is the stream's to update.
     pub(crate) async fn put_result(&self, result: &CreatedResultView) -> Result<()> {
         let mut tx = self.writer.begin().await?;
-        edit_details(&mut tx, result.conversation_id, |d| {
-            upsert_result(d, result)
-        })
-        .await?;
+        edit_details(&mut tx, result.conversation_id, |d| add_result(d, result)).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -301,11 +346,14 @@ pub fn lock(
 ) -> Option<SalesLock> {
     use frontdesk_core::crm::{may_edit_details, Denied};
     use frontdesk_core::{ConversationState, OperatorId, Rejection, Role};
-    let state = ConversationState::from_parts(
+    let Some(state) = ConversationState::from_parts(
         &row.state,
         row.assignee_id.map(OperatorId),
         row.wait_deadline,
-    )?;
+    ) else {
+        // A row this version cannot read: nothing is editable rather than everything.
+        return Some(SalesLock::NotVisible);
+    };
     let role = match me.role {
         frontdesk_protocol::RoleView::Admin => Role::Admin,
         frontdesk_protocol::RoleView::Operator => Role::Operator,
@@ -330,5 +378,63 @@ pub fn lock_error(lock: SalesLock) -> EngineError {
         SalesLock::NotAssigned => EngineError::new("not_assigned", NOT_ASSIGNED_MESSAGE),
         SalesLock::NotHandler => EngineError::new("not_handler", NOT_HANDLER_MESSAGE),
         SalesLock::NotVisible => EngineError::conversation_not_found(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn edit(value: i64) -> UpdateDetailsRequest {
+        UpdateDetailsRequest {
+            value: Some(value),
+            currency: Some("EUR".into()),
+            ..Default::default()
+        }
+    }
+
+    fn queued_actions(unsent: &[UnsentSales]) -> Vec<SalesAction> {
+        unsent.iter().map(|u| u.action).collect()
+    }
+
+    #[tokio::test]
+    async fn an_edit_replaces_the_edit_before_it_but_never_overtakes_a_lead() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::open(&dir.path().join("cache.sqlite")).await.unwrap();
+        let c = Uuid::now_v7();
+        cache.queue_details_edit(c, &edit(1), 1).await.unwrap();
+        let second = cache.queue_details_edit(c, &edit(2), 2).await.unwrap();
+        let (unsent, shown) = cache.unsent_sales(c).await.unwrap();
+        assert_eq!(queued_actions(&unsent), [SalesAction::Details]);
+        assert_eq!(unsent[0].id, second);
+        assert_eq!(shown.unwrap().value, Some(2));
+
+        // A lead made now is made from value 2; an edit after it waits behind it.
+        let lead = CreateResultRequest {
+            kind: ResultKind::Lead,
+            idempotency_key: Uuid::now_v7(),
+            title: None,
+        };
+        cache.queue_result(c, &lead, 3).await.unwrap();
+        cache.queue_details_edit(c, &edit(3), 4).await.unwrap();
+        let (unsent, shown) = cache.unsent_sales(c).await.unwrap();
+        assert_eq!(
+            queued_actions(&unsent),
+            [
+                SalesAction::Details,
+                SalesAction::CreateLead,
+                SalesAction::Details
+            ]
+        );
+        assert_eq!(shown.unwrap().value, Some(3), "the panel shows the latest");
+        let first = cache.next_sales().await.unwrap().unwrap();
+        assert!(matches!(first.request, Request::Details(ref r) if r.value == Some(2)));
+        assert_eq!(cache.sales_outbox_len().await.unwrap(), 3);
+        // An activity is never queued from the app.
+        let activity = CreateResultRequest {
+            kind: ResultKind::Activity,
+            ..lead
+        };
+        assert!(cache.queue_result(c, &activity, 5).await.is_err());
     }
 }

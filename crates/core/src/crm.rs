@@ -114,6 +114,17 @@ pub struct Invalid {
     pub too_long: bool,
 }
 
+impl Invalid {
+    /// The error code clients see: `text_too_long` or `invalid_details`.
+    pub fn code(&self) -> &'static str {
+        if self.too_long {
+            "text_too_long"
+        } else {
+            "invalid_details"
+        }
+    }
+}
+
 fn invalid(field: &'static str, message: impl Into<String>) -> Invalid {
     Invalid {
         field,

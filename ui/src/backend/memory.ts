@@ -268,7 +268,7 @@ export class MemoryBackend implements Backend {
       case 'open_conversation': {
         const c = this.get(a.conversation_id);
         const details = structuredClone(c.details);
-        const edit = c.unsent?.find((u) => u.action === 'details');
+        const edit = c.unsent?.filter((u) => u.action === 'details').pop();
         if (edit?.request) details.sales = salesOf(edit.request, null, null);
         const detail: ConversationDetail = {
           conversation: { ...this.rowOf(c) },
@@ -398,7 +398,10 @@ export class MemoryBackend implements Backend {
         if (req.value != null && !req.currency) {
           throw new BackendError('invalid_details', 'currency is required with a value.');
         }
-        c.unsent = (c.unsent ?? []).filter((u) => u.action !== 'details');
+        // Like the engine: it takes the place of an unsent edit queued last, never of one
+        // before a lead or deal.
+        const last = c.unsent?.[c.unsent.length - 1];
+        if (last?.action === 'details') c.unsent = c.unsent!.slice(0, -1);
         this.queueSales(c, { action: 'details', request: req });
         return null;
       }
@@ -448,7 +451,11 @@ export class MemoryBackend implements Backend {
     }
   }
 
-  /** The sales rule (`frontdesk_core::crm::may_edit_details`), for this double. */
+  /**
+   * The sales rule (`frontdesk_core::crm::may_edit_details`), roughly: the engine decides
+   * `sales_lock` for the app. This double's closed rows keep their assignee as the operator
+   * who handled them last, and it has no admins.
+   */
   private salesLock(c: Conv): SalesLock | null {
     switch (c.row.state) {
       case 'assigned':

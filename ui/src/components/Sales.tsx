@@ -16,6 +16,8 @@ import { ExternalIcon, MoreIcon } from './icons';
 
 /** Currencies offered first; any other code the details hold is offered too. */
 const CURRENCIES = ['EUR', 'USD', 'GBP', 'CHF'];
+/** Clicks on Create closer together than this are one click. */
+const DOUBLE_CLICK_MS = 1500;
 
 interface Form {
   value: string;
@@ -41,14 +43,17 @@ export function formFrom(s: SalesDetailsView): Form {
   };
 }
 
+/** Whole units, with or without thousands separators ("12500", "12,500", "12.500", "12 500"). */
+const WHOLE_UNITS = /^(\d+|\d{1,3}([.,'’ ]\d{3})+)$/;
+
 /**
- * What the form asks to store, or `null` when the value is not a whole number. Thousands
- * separators are accepted ("12,500", "12.500", "12 500"); the engine checks everything else.
+ * What the form asks to store, or `null` when the value is not whole units ("12.50" and
+ * "1,5" are refused, not read as 1250 and 15); the engine checks everything else.
  */
 export function requestFrom(f: Form): UpdateDetailsRequest | null {
-  const digits = f.value.replace(/[\s.,'’]/g, '');
-  if (digits && !/^\d+$/.test(digits)) return null;
-  const value = digits ? Number(digits) : null;
+  const typed = f.value.trim().replace(/\s+/g, ' ');
+  if (typed && !WHOLE_UNITS.test(typed)) return null;
+  const value = typed ? Number(typed.replace(/\D/g, '')) : null;
   const text = (v: string) => (v.trim() ? v.trim() : null);
   const list = (v: string, sep: RegExp) =>
     v
@@ -85,7 +90,9 @@ export function SalesForm({ d }: { d: ConversationDetail }) {
     }
   });
   const locked = d.sales_lock !== null;
-  const edit = d.unsent_sales.find((u) => u.action === 'details');
+  // The latest unsent edit is what the form shows; a refused one needs an answer first.
+  const edits = d.unsent_sales.filter((u) => u.action === 'details');
+  const edit = edits.find((u) => u.status === 'failed') ?? edits[edits.length - 1];
   const field = (k: keyof Form) => ({
     id: `sales-${k}`,
     name: k,
@@ -206,17 +213,15 @@ export function CreatedResults({ d }: { d: ConversationDetail }) {
   const i18n = useI18n();
   const { t } = i18n;
   const [menu, setMenu] = useState(false);
-  // One click, one record: a second click while the first is being queued does nothing.
-  const creating = useRef(false);
+  // One click, one record: a double click (or an impatient second click) within a moment of
+  // the first creates nothing more.
+  const lastCreate = useRef({ lead: -Infinity, deal: -Infinity });
   const create = async (kind: 'lead' | 'deal') => {
     setMenu(false);
-    if (creating.current) return;
-    creating.current = true;
-    try {
-      await inbox.createResult(kind);
-    } finally {
-      creating.current = false;
-    }
+    const now = Date.now();
+    if (now - lastCreate.current[kind] < DOUBLE_CLICK_MS) return;
+    lastCreate.current[kind] = now;
+    await inbox.createResult(kind);
   };
   const unsent = d.unsent_sales.filter((u) => u.action !== 'details');
   const results = d.details.results;

@@ -44,11 +44,12 @@ fn sales_error(e: StoreError) -> ApiError {
 }
 
 fn invalid(e: rules::Invalid) -> ApiError {
-    if e.too_long {
-        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "text_too_long", e.message)
+    let status = if e.too_long {
+        StatusCode::PAYLOAD_TOO_LARGE
     } else {
-        ApiError::unprocessable("invalid_details", e.message)
-    }
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    ApiError::new(status, e.code(), e.message)
 }
 
 /// Replace the conversation's editable details (S12): deal value and currency, contact,

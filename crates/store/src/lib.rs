@@ -3,6 +3,10 @@
 //! - [`sqlite`]: the embedded default. One writer thread owns the only write connection and
 //!   commits in groups (many requests, one fsync); readers use a small pool of read-only
 //!   connections (WAL lets them run beside the writer).
+//! - `sequencing` (crate-private): what each conversation write does — the lifecycle, the
+//!   bot's steps, the handoff and the events — written once over the `WriteTx` transaction
+//!   trait that each backend implements. A backend owns its SQL and its transactions, never
+//!   the product's order of writes.
 //!
 //! Invariants every backend keeps:
 //! - A write is acknowledged (its future resolves `Ok`) only after its transaction committed.
@@ -20,6 +24,8 @@ use frontdesk_core::{
 use frontdesk_protocol::{ActorView, AuthorKind, ConversationView, MessageView};
 use std::sync::Arc;
 
+mod columns;
+mod sequencing;
 pub mod sqlite;
 
 pub use sqlite::SqliteStore;
@@ -322,6 +328,30 @@ pub enum Changes {
     },
     /// The position is older than the events kept, or newer than the head.
     ResyncRequired { head: i64 },
+}
+
+/// Whether a stream position can be resumed: not older than the oldest kept event
+/// (`floor`), not newer than the newest committed one (`head`).
+pub(crate) fn position_is_kept(since: i64, floor: i64, head: i64) -> bool {
+    since >= 0 && since >= floor && since <= head
+}
+
+/// One page of [`Changes`] from the conversations with events after a position and the
+/// newest such event of each, ordered by it, at most `limit + 1` rows: the conversations of
+/// the page, the position it covers, and whether it is the last page.
+pub(crate) fn changes_page(
+    found: &[(ConversationId, i64)],
+    limit: usize,
+    head: i64,
+) -> (Vec<ConversationId>, i64, bool) {
+    let complete = found.len() <= limit;
+    let page = &found[..found.len().min(limit)];
+    let position = if complete {
+        head
+    } else {
+        page.last().map(|(_, last)| *last).unwrap_or(head)
+    };
+    (page.iter().map(|(id, _)| *id).collect(), position, complete)
 }
 
 /// The server's persistence. One implementation per database; one conformance suite.

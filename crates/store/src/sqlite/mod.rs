@@ -9,13 +9,16 @@
 mod conversations;
 mod playbooks;
 mod rows;
+mod write_tx;
 mod writer;
 
+use crate::sequencing::{self, actor_json};
 use crate::*;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Mutex;
+use write_tx::{run_ready, SqliteTx};
 use writer::Writer;
 
 const MIGRATIONS: &[&str] = &[
@@ -454,8 +457,13 @@ impl Store for SqliteStore {
         now: Millis,
     ) -> StoreResult<Vec<ConversationRecord>> {
         self.writer
-            .run_as(conversations::actor_json(&actor), move |tx, ctx| {
-                conversations::release_assigned(tx, ctx, operator, handoff, now)
+            .run_as(actor_json(&actor), move |conn, ctx| {
+                run_ready(sequencing::lifecycle::release_assigned(
+                    &mut SqliteTx { conn, ctx },
+                    operator,
+                    handoff,
+                    now,
+                ))
             })
             .await
     }
@@ -563,8 +571,15 @@ impl Store for SqliteStore {
         now: Millis,
     ) -> StoreResult<ConversationRecord> {
         self.writer
-            .run(move |tx, ctx| {
-                conversations::start_playbook(tx, ctx, visitor, page_url, referrer, handoff, now)
+            .run(move |conn, ctx| {
+                run_ready(sequencing::bot::start_playbook(
+                    &mut SqliteTx { conn, ctx },
+                    visitor,
+                    page_url,
+                    referrer,
+                    handoff,
+                    now,
+                ))
             })
             .await
     }
@@ -579,17 +594,16 @@ impl Store for SqliteStore {
         now: Millis,
     ) -> StoreResult<ConversationRecord> {
         self.writer
-            .run(move |tx, ctx| {
-                conversations::answer(
-                    tx,
-                    ctx,
+            .run(move |conn, ctx| {
+                run_ready(sequencing::bot::answer(
+                    &mut SqliteTx { conn, ctx },
                     conversation,
                     &card_id,
                     &input,
                     page_url,
                     handoff,
                     now,
-                )
+                ))
             })
             .await
     }
@@ -618,7 +632,14 @@ impl Store for SqliteStore {
         now: Millis,
     ) -> StoreResult<ConversationRecord> {
         self.writer
-            .run(move |tx, ctx| conversations::request_live_chat(tx, ctx, visitor, handoff, now))
+            .run(move |conn, ctx| {
+                run_ready(sequencing::bot::request_live_chat(
+                    &mut SqliteTx { conn, ctx },
+                    visitor,
+                    handoff,
+                    now,
+                ))
+            })
             .await
     }
 
@@ -630,8 +651,13 @@ impl Store for SqliteStore {
         now: Millis,
     ) -> StoreResult<ConversationRecord> {
         self.writer
-            .run_as(conversations::actor_json(&actor), move |tx, ctx| {
-                conversations::apply(tx, ctx, conversation, &command, now)
+            .run_as(actor_json(&actor), move |conn, ctx| {
+                run_ready(sequencing::lifecycle::apply(
+                    &mut SqliteTx { conn, ctx },
+                    conversation,
+                    command,
+                    now,
+                ))
             })
             .await
     }
@@ -644,8 +670,14 @@ impl Store for SqliteStore {
         now: Millis,
     ) -> StoreResult<PostedMessage> {
         self.writer
-            .run(move |tx, ctx| {
-                conversations::post_message(tx, ctx, conversation, actor, message, now)
+            .run(move |conn, ctx| {
+                run_ready(sequencing::lifecycle::post_message(
+                    &mut SqliteTx { conn, ctx },
+                    conversation,
+                    actor,
+                    message,
+                    now,
+                ))
             })
             .await
     }
@@ -743,7 +775,7 @@ impl Store for SqliteStore {
             // not remove events from under a cursor that passed the floor check.
             let c = c.unchecked_transaction()?;
             let floor = conversations::events_floor(&c)?;
-            if since < floor || since > head || since < 0 {
+            if !position_is_kept(since, floor, head) {
                 return Ok(Replay::ResyncRequired { head });
             }
             let (sql, who) = match owner {

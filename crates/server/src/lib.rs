@@ -1,7 +1,7 @@
 //! frontdesk-server: the HTTP API, the realtime stream and presence, over a [`Store`].
 //!
 //! Module map:
-//! - [`config`]: command-line flags (`--listen`, `--data`, timings).
+//! - [`config`]: command-line flags (`--listen`, `--data` or `--database`, timings).
 //! - [`commands`]: the binary's other commands (`admin reset-password`, `operator online`).
 //! - [`error`]: [`error::ApiError`], the one `{code, message}` error shape, and extractors
 //!   that map axum's rejections onto it.
@@ -38,7 +38,7 @@ use axum::Router;
 use config::Config;
 use error::ApiError;
 use frontdesk_core::{Millis, OperatorId, Role};
-use frontdesk_store::{EventListener, OperatorRecord, SqliteStore, Store};
+use frontdesk_store::{EventListener, OperatorRecord, PgStore, SqliteStore, Store};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
@@ -100,9 +100,7 @@ pub async fn start(config: Config) -> anyhow::Result<Started> {
         let hub = hub.clone();
         Arc::new(move |events| hub.publish(events))
     };
-    let data = config.data.clone();
-    let store: Arc<dyn Store> =
-        Arc::new(tokio::task::spawn_blocking(move || SqliteStore::open(&data, listener)).await??);
+    let store = open_store(&config, listener).await?;
     let initial_admin = ensure_first_admin(store.as_ref(), &config).await?;
     routes::widget::ensure_demo_playbook(store.as_ref()).await?;
     let deadlines = deadlines::Deadlines::start(store.clone()).await?;
@@ -143,6 +141,22 @@ pub async fn start(config: Config) -> anyhow::Result<Started> {
         router,
         initial_admin,
         shutdown_tx,
+    })
+}
+
+/// The store `config` names: PostgreSQL with `--database`, else SQLite in `--data`.
+pub async fn open_store(
+    config: &Config,
+    listener: EventListener,
+) -> anyhow::Result<Arc<dyn Store>> {
+    Ok(match &config.database {
+        Some(url) => Arc::new(PgStore::connect(url, listener).await?),
+        None => {
+            let data = config.data.clone();
+            Arc::new(
+                tokio::task::spawn_blocking(move || SqliteStore::open(&data, listener)).await??,
+            )
+        }
     })
 }
 

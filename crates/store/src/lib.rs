@@ -25,9 +25,13 @@ use frontdesk_protocol::{ActorView, AuthorKind, ConversationView, MessageView};
 use std::sync::Arc;
 
 mod columns;
+pub mod postgres;
 mod sequencing;
 pub mod sqlite;
+#[cfg(feature = "test-support")]
+pub mod testing;
 
+pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 /// Errors of every store operation.

@@ -3,6 +3,9 @@
 //! - [`sqlite`]: the embedded default. One writer thread owns the only write connection and
 //!   commits in groups (many requests, one fsync); readers use a small pool of read-only
 //!   connections (WAL lets them run beside the writer).
+//! - [`postgres`]: for several server nodes on one database. Each request is one
+//!   transaction; events are numbered at commit from a counter row (commit order = seq
+//!   order) and published by a tail that reads them back in seq order on every node.
 //! - `sequencing` (crate-private): what each conversation write does — the lifecycle, the
 //!   bot's steps, the handoff and the events — written once over the `WriteTx` transaction
 //!   trait that each backend implements. A backend owns its SQL and its transactions, never

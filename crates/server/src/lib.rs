@@ -180,7 +180,11 @@ async fn ensure_first_admin(
         password_hash: hash,
         chose_online: false,
     };
-    store.create_operator(record, now_ms()).await?;
+    match store.create_operator(record, now_ms()).await {
+        // Another node sharing the database created it first: it printed the password.
+        Err(frontdesk_store::StoreError::Conflict(_)) => return Ok(None),
+        other => other?,
+    }
     Ok(Some(InitialAdmin {
         email: config.admin_email.clone(),
         password,

@@ -79,6 +79,19 @@ impl Server {
     /// A server on `data` (which may hold an earlier server's database). On PostgreSQL the
     /// directory keeps the server's log and names its database (see [`storage_args`]).
     pub fn start_in(data: &Path, args: &[&str]) -> Server {
+        Server::launch(data, storage_args(data), args)
+    }
+
+    /// One node of a cluster: a server on the PostgreSQL database `url`, with a fresh
+    /// directory for its log.
+    pub fn node(url: &str, args: &[&str]) -> Server {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let mut s = Server::launch(tmp.path(), vec!["--database".into(), url.into()], args);
+        s._tmp = Some(tmp);
+        s
+    }
+
+    fn launch(data: &Path, storage: Vec<String>, args: &[&str]) -> Server {
         std::fs::create_dir_all(data).unwrap();
         let log = std::fs::OpenOptions::new()
             .create(true)
@@ -88,7 +101,7 @@ impl Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_frontdesk-server"))
             .arg("--listen")
             .arg("127.0.0.1:0")
-            .args(storage_args(data))
+            .args(storage)
             .args(args)
             .stdout(Stdio::piped())
             .stderr(log.map(Stdio::from).unwrap_or_else(Stdio::null))

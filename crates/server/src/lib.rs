@@ -135,6 +135,10 @@ pub async fn start(config: Config) -> anyhow::Result<Started> {
     }));
     spawn_event_pruning(state.clone());
     presence::feed::spawn(state.clone(), presence_feed);
+    if state.config.database.is_some() {
+        // Other nodes may share the database: agree with them on who is online.
+        presence::cluster::spawn(state.clone());
+    }
     let router = app(state.clone());
     Ok(Started {
         state,

@@ -538,6 +538,22 @@ pub trait Store: Send + Sync + 'static {
     /// Conversations waiting in Unassigned, with their deadlines (to re-arm timers at start).
     async fn pending_deadlines(&self) -> StoreResult<Vec<(ConversationId, Millis)>>;
 
+    // Presence across server nodes (a no-op on SQLite, which one node owns).
+    /// Records that `node` is alive at `now` and which operators hold a live connection on
+    /// it (or are within their grace period), replacing what it published before.
+    async fn publish_presence(
+        &self,
+        node: uuid::Uuid,
+        connected: Vec<OperatorId>,
+        now: Millis,
+    ) -> StoreResult<()>;
+    /// The operators connected on other nodes that published at or after `fresh_after`.
+    async fn cluster_presence(
+        &self,
+        node: uuid::Uuid,
+        fresh_after: Millis,
+    ) -> StoreResult<Vec<OperatorId>>;
+
     // The realtime stream.
     /// The newest committed `seq` (0 when there is none).
     fn head(&self) -> i64;

@@ -1,7 +1,8 @@
 //! Several server nodes on one PostgreSQL database (always PostgreSQL, whatever
 //! `FRONTDESK_TEST_BACKEND` says): events written through one node reach streams on the
-//! others, cursors are valid on every node, a claim race has one winner, and a wait-time
-//! deadline pending on a killed node fires once on another.
+//! others, cursors are valid on every node, a claim race has one winner, presence is the
+//! same on every node (also after a node died), and a wait-time deadline pending on a
+//! killed node fires once on another.
 
 use crate::support::*;
 use frontdesk_store::testing::TestDatabase;
@@ -19,7 +20,7 @@ async fn nodes_share_events_cursors_and_one_claim_winner() {
     let admin = api_a.admin(&a).await;
     let ann = api_a.operator(&admin, "Ann").await;
     let mut admin_ws = api_a.go_online(&admin).await;
-    // Presence is still per node: Ann is online on node B, where the visitor asks.
+    // Ann is online through node B, where the visitor asks.
     let _ann_ws = api_b.go_online(&ann).await;
 
     let v = api_b.visitor(None).await;
@@ -101,4 +102,74 @@ async fn a_deadline_pending_on_a_killed_node_fires_once_on_another() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(state, "offline", "the deadline fired on the surviving node");
+}
+
+/// Waits until `op` is (or is not) in node `api`'s list of online operators.
+async fn until_listed(api: &Api, viewer: &Operator, op: &Operator, online: bool, within: Duration) {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        let (_, list) = api.get("/api/operators/online", &viewer.token).await;
+        let listed = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["id"] == op.id.as_str());
+        if listed == online {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{} never became {} on this node",
+            op.name,
+            if online { "online" } else { "offline" }
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn presence_is_shared_and_a_dead_nodes_operators_go_offline_after_the_grace_period() {
+    let db = TestDatabase::new();
+    let args = ["--presence-grace-ms", "1000"];
+    let mut a = Server::node(&db.url, &args);
+    let b = Server::node(&db.url, &args);
+    let (api_a, api_b) = (a.api(), b.api());
+    let admin = api_a.admin(&a).await;
+    let ann = api_a.operator(&admin, "Ann").await;
+    // Ann is connected to node A only; node B counts her online.
+    let _ann_ws = api_a.go_online(&ann).await;
+    until_listed(&api_b, &admin, &ann, true, Duration::from_secs(5)).await;
+    // So a visitor on node B waits in Unassigned rather than going to offline mode.
+    let v = api_b.visitor(None).await;
+    let chat = api_b.ask_for_person(&v).await;
+    assert_eq!(chat["state"], "waiting", "{chat}");
+    let id = chat["id"].as_str().unwrap().to_owned();
+    let (status, body) = api_b
+        .post(
+            &format!("/api/conversations/{id}/assign"),
+            &ann.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // Node A dies with Ann's connection: after the grace period she is offline on node B,
+    // and the chat she held goes back (offline mode: nobody else is online).
+    a.kill();
+    until_listed(&api_b, &admin, &ann, false, Duration::from_secs(15)).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, c) = api_b
+            .get(&format!("/api/conversations/{id}"), &admin.token)
+            .await;
+        if c["conversation"]["state"] == "offline" {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the chat of an operator who is gone was not handed back: {}",
+            c["conversation"]
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }

@@ -12,6 +12,7 @@
 
 mod accounts;
 mod conversations;
+mod nodes;
 mod playbooks;
 mod rows;
 mod tail;
@@ -25,7 +26,10 @@ use std::str::FromStr;
 use std::sync::atomic::{AtomicI64, Ordering};
 use write_tx::PgTx;
 
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/postgres/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/postgres/0001_init.sql"),
+    include_str!("../../migrations/postgres/0002_presence.sql"),
+];
 /// Any constant: the advisory lock that serializes migrations of nodes starting together.
 const MIGRATION_LOCK: i64 = 0x6672_6f6e_7464_6b31;
 /// Connections per node.
@@ -563,6 +567,24 @@ impl Store for PgStore {
 
     async fn pending_deadlines(&self) -> StoreResult<Vec<(ConversationId, Millis)>> {
         conversations::pending_deadlines(&mut *self.read().await?).await
+    }
+
+    async fn publish_presence(
+        &self,
+        node: uuid::Uuid,
+        connected: Vec<OperatorId>,
+        now: Millis,
+    ) -> StoreResult<()> {
+        in_write_tx!(self, |tx| nodes::publish(&mut tx, node, &connected, now)
+            .await)
+    }
+
+    async fn cluster_presence(
+        &self,
+        node: uuid::Uuid,
+        fresh_after: Millis,
+    ) -> StoreResult<Vec<OperatorId>> {
+        nodes::connected_elsewhere(&mut *self.read().await?, node, fresh_after).await
     }
 
     fn head(&self) -> i64 {

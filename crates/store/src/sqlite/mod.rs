@@ -764,6 +764,24 @@ impl Store for SqliteStore {
         .await
     }
 
+    // One node owns a SQLite database: there is nobody to tell, and nobody else connected.
+    async fn publish_presence(
+        &self,
+        _node: uuid::Uuid,
+        _connected: Vec<OperatorId>,
+        _now: Millis,
+    ) -> StoreResult<()> {
+        Ok(())
+    }
+
+    async fn cluster_presence(
+        &self,
+        _node: uuid::Uuid,
+        _fresh_after: Millis,
+    ) -> StoreResult<Vec<OperatorId>> {
+        Ok(Vec::new())
+    }
+
     fn head(&self) -> i64 {
         self.head.load(Ordering::Acquire)
     }

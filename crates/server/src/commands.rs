@@ -1,6 +1,7 @@
 //! The binary's commands besides serving: what a team needs before the desktop app exists.
 //!
 //! - `admin reset-password EMAIL`: a lost password has a way back (works while the server runs).
+//! - `admin copy-to-postgres`: move an installation from SQLite to PostgreSQL.
 //! - `operator online`: stay online from a terminal, so visitors' chats go to Unassigned.
 
 use crate::config::Config;
@@ -38,6 +39,17 @@ pub enum AdminCommand {
         #[arg(long, env = "FRONTDESK_DATABASE", value_name = "URL")]
         database: Option<String>,
     },
+    /// Copy the SQLite database of `--data` into an empty PostgreSQL database, to run on
+    /// PostgreSQL (`--database`) from then on. Stop the server first; the SQLite database
+    /// is left as it was.
+    CopyToPostgres {
+        /// The server's data directory.
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+        /// The PostgreSQL database to copy into (it must hold no Frontdesk data yet).
+        #[arg(long, env = "FRONTDESK_DATABASE", value_name = "URL")]
+        database: String,
+    },
 }
 
 #[derive(Subcommand, Clone, Debug)]
@@ -61,6 +73,9 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
             data,
             database,
         }) => reset_password(&email, data, database).await,
+        Command::Admin(AdminCommand::CopyToPostgres { data, database }) => {
+            copy_to_postgres(&data, &database).await
+        }
         Command::Operator(OperatorCommand::Online { server, token }) => {
             stay_online(&server, &token).await
         }
@@ -121,6 +136,18 @@ async fn reset_password(
     println!("  email:    {email}");
     println!("  password: {password}");
     println!("  (shown once; change it with POST /api/me/password)");
+    Ok(())
+}
+
+async fn copy_to_postgres(data: &std::path::Path, database: &str) -> anyhow::Result<()> {
+    let copied = frontdesk_store::postgres::copy_from_sqlite(data, database)
+        .await
+        .with_context(|| format!("copying {} to PostgreSQL", data.display()))?;
+    println!("Copied {} to PostgreSQL:", data.display());
+    for (table, rows) in copied {
+        println!("  {table}: {rows} rows");
+    }
+    println!("Start the server with --database to use it.");
     Ok(())
 }
 

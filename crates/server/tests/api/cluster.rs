@@ -1,8 +1,8 @@
 //! Several server nodes on one PostgreSQL database (always PostgreSQL, whatever
 //! `FRONTDESK_TEST_BACKEND` says): events written through one node reach streams on the
 //! others, cursors are valid on every node, a claim race has one winner, presence is the
-//! same on every node (also after a node died), and a wait-time deadline pending on a
-//! killed node fires once on another.
+//! same on every node (also after a node died), a wait-time deadline pending on a killed
+//! node fires once on another; and an installation moves from SQLite to PostgreSQL.
 
 use crate::support::*;
 use frontdesk_store::testing::TestDatabase;
@@ -172,4 +172,56 @@ async fn presence_is_shared_and_a_dead_nodes_operators_go_offline_after_the_grac
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+#[tokio::test]
+async fn a_sqlite_installation_moves_to_postgres_with_the_shipped_command() {
+    let data = tempfile::tempdir().unwrap();
+    let mut old = Server::sqlite_in(data.path(), &[]);
+    let api = old.api();
+    let admin = api.admin(&old).await;
+    let password = old.admin_password.clone().unwrap();
+    let _ws = api.go_online(&admin).await;
+    let (v, id) = api.assigned_chat(&admin).await;
+    assert_eq!(
+        api.send_as_visitor(&v, "hello from before the move")
+            .await
+            .0,
+        StatusCode::CREATED
+    );
+    old.kill();
+
+    let db = TestDatabase::new();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_frontdesk-server"))
+        .args(["admin", "copy-to-postgres", "--data"])
+        .arg(data.path())
+        .args(["--database", &db.url])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("messages: "), "{stdout}");
+
+    let new = Server::node(&db.url, &[]);
+    assert!(new.admin_password.is_none(), "the accounts came along");
+    let api = new.api();
+    let admin = api.login(ADMIN_EMAIL, &password).await;
+    let (status, detail) = api
+        .get(&format!("/api/conversations/{id}"), &admin.token)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{detail}");
+    assert!(detail["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|m| m["body"] == "hello from before the move"));
+    // The visitor's session came along too.
+    assert_eq!(
+        api.send_as_visitor(&v, "and after it").await.0,
+        StatusCode::CREATED
+    );
 }

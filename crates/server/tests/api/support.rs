@@ -82,6 +82,12 @@ impl Server {
         Server::launch(data, storage_args(data), args)
     }
 
+    /// A server on SQLite in `data`, whatever the suite's backend.
+    pub fn sqlite_in(data: &Path, args: &[&str]) -> Server {
+        let storage = vec!["--data".into(), data.display().to_string()];
+        Server::launch(data, storage, args)
+    }
+
     /// One node of a cluster: a server on the PostgreSQL database `url`, with a fresh
     /// directory for its log.
     pub fn node(url: &str, args: &[&str]) -> Server {

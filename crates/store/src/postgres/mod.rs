@@ -12,6 +12,7 @@
 
 mod accounts;
 mod conversations;
+mod import;
 mod nodes;
 mod playbooks;
 mod rows;
@@ -20,6 +21,7 @@ mod write_tx;
 
 use crate::sequencing::{self, actor_json, WriteTx};
 use crate::*;
+pub use import::{copy_from_sqlite, Copied};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
 use std::str::FromStr;

@@ -72,6 +72,11 @@ impl TestStore {
         }
     }
 
+    /// The SQLite store's directory (SQLite stores only).
+    pub fn sqlite_dir(&self) -> &std::path::Path {
+        self._sqlite_dir.as_ref().expect("a SQLite store").path()
+    }
+
     /// Waits until the store published every event up to its head, and returns their seqs.
     pub async fn published_seqs(&self, head: i64) -> Vec<i64> {
         for _ in 0..200 {

@@ -4,14 +4,16 @@
 //! With `FRONTDESK_TEST_DATABASE_URL` set (a role that may create databases), the tests use
 //! that server. Otherwise the first test of a process starts a throwaway cluster from the
 //! machine's PostgreSQL binaries (Debian's `postgresql` package): `initdb` in a temporary
-//! directory, listening only on a Unix socket there, without fsync. A watchdog process stops
-//! it and deletes the directory when the test process ends, however it ends. PostgreSQL
-//! refuses to run as root; as root the harness runs it as the `postgres` user.
+//! directory, listening only on a Unix socket there, without fsync (but with synchronous
+//! commit). A watchdog process stops it and deletes the directory when the test process
+//! ends, however it ends. PostgreSQL refuses to run as root; as root the harness runs it as
+//! the `postgres` user.
+//!
+//! [`Cluster`] starts a cluster of a test's own (a test that restarts PostgreSQL).
 //!
 //! When neither works the calling test panics with what to install: a test that cannot
 //! reach PostgreSQL fails rather than being skipped.
 
-use std::io::Write;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -92,6 +94,8 @@ pub fn execute(url: &str, sql: &str) -> Result<(), String> {
 struct ServerUrl {
     /// A URL of the maintenance database, to create and drop test databases.
     admin: String,
+    /// The throwaway cluster, when the tests started one.
+    _cluster: Option<Cluster>,
 }
 
 impl ServerUrl {
@@ -112,8 +116,17 @@ impl ServerUrl {
 fn server_url() -> &'static ServerUrl {
     static SERVER: OnceLock<ServerUrl> = OnceLock::new();
     SERVER.get_or_init(|| match std::env::var(DATABASE_URL_VAR) {
-        Ok(url) if !url.is_empty() => ServerUrl { admin: url },
-        _ => start_cluster().unwrap_or_else(|e| panic!("{e}\n{INSTALL_HINT}")),
+        Ok(url) if !url.is_empty() => ServerUrl {
+            admin: url,
+            _cluster: None,
+        },
+        _ => {
+            let cluster = Cluster::start().unwrap_or_else(|e| panic!("{e}"));
+            ServerUrl {
+                admin: cluster.url.clone(),
+                _cluster: Some(cluster),
+            }
+        }
     })
 }
 
@@ -135,10 +148,41 @@ fn bin_dir() -> Result<PathBuf, String> {
         .ok_or_else(|| "no initdb under /usr/lib/postgresql/*/bin".to_owned())
 }
 
-/// The stdin of the watchdog: closing it (at process exit) stops the cluster.
-static WATCHDOG: Mutex<Option<std::process::ChildStdin>> = Mutex::new(None);
+/// A throwaway PostgreSQL cluster of its own, for a test that restarts it. Stopped and
+/// deleted when dropped (or when the test process ends). Needs the PostgreSQL binaries
+/// also when `FRONTDESK_TEST_DATABASE_URL` is set.
+pub struct Cluster {
+    /// `postgres://…` of its `postgres` database.
+    pub url: String,
+    data: PathBuf,
+    /// `pg_ctl`, as the user that owns the cluster.
+    pg_ctl: Vec<std::ffi::OsString>,
+    /// Closing it makes the watchdog stop the cluster and delete its directory.
+    _watchdog: Mutex<std::process::ChildStdin>,
+}
 
-fn start_cluster() -> Result<ServerUrl, String> {
+impl Cluster {
+    pub fn start() -> Result<Cluster, String> {
+        start_cluster().map_err(|e| format!("{e}\n{INSTALL_HINT}"))
+    }
+
+    /// Restarts the server as after a crash (`-m immediate`): every connection breaks.
+    pub fn restart(&self) -> Result<(), String> {
+        let (program, args) = self.pg_ctl.split_first().ok_or("no pg_ctl")?;
+        // With a log file: a server writing to pg_ctl's stdout would keep the pipe open and
+        // `run` would wait for it forever.
+        run(Command::new(program)
+            .args(args)
+            .stdin(Stdio::null())
+            .arg("-D")
+            .arg(&self.data)
+            .arg("-l")
+            .arg(self.data.with_file_name("server.log"))
+            .args(["-m", "immediate", "-w", "-t", "60", "restart"]))
+    }
+}
+
+fn start_cluster() -> Result<Cluster, String> {
     let bin = bin_dir()?;
     let dir = std::env::temp_dir().join(format!(
         "frontdesk-pg-{}-{}",
@@ -172,9 +216,12 @@ fn start_cluster() -> Result<ServerUrl, String> {
         "--no-sync",
     ]))?;
     let socket = dir.display().to_string();
+    // Without fsync (the machine does not crash under a test), but with synchronous commit:
+    // a COMMIT that returned is in the WAL, so it survives a restart of the server
+    // (`Cluster::restart`), as in production.
     let options = format!(
-        "-k {socket} -c listen_addresses='' -c fsync=off -c synchronous_commit=off \
-         -c full_page_writes=off -c max_connections=300"
+        "-k {socket} -c listen_addresses='' -c fsync=off -c full_page_writes=off \
+         -c max_connections=300"
     );
     run(pg("pg_ctl")
         .arg("-D")
@@ -182,7 +229,7 @@ fn start_cluster() -> Result<ServerUrl, String> {
         .arg("-l")
         .arg(dir.join("server.log"))
         .args(["-w", "-t", "60", "-o", &options, "start"]))?;
-    spawn_watchdog(&dir, &pg("pg_ctl"))?;
+    let watchdog = spawn_watchdog(&dir, &pg("pg_ctl"))?;
     let encoded: String = socket
         .bytes()
         .map(|b| match b {
@@ -190,13 +237,19 @@ fn start_cluster() -> Result<ServerUrl, String> {
             b => (b as char).to_string(),
         })
         .collect();
-    Ok(ServerUrl {
-        admin: format!("postgres://postgres@{encoded}/postgres"),
+    let pg_ctl = pg("pg_ctl");
+    let mut pg_ctl_line = vec![pg_ctl.get_program().to_owned()];
+    pg_ctl_line.extend(pg_ctl.get_args().map(|a| a.to_owned()));
+    Ok(Cluster {
+        url: format!("postgres://postgres@{encoded}/postgres"),
+        data,
+        pg_ctl: pg_ctl_line,
+        _watchdog: Mutex::new(watchdog),
     })
 }
 
 /// A shell that waits for its stdin to close, then stops the cluster and deletes `dir`.
-fn spawn_watchdog(dir: &Path, pg_ctl: &Command) -> Result<(), String> {
+fn spawn_watchdog(dir: &Path, pg_ctl: &Command) -> Result<std::process::ChildStdin, String> {
     let mut stop: Vec<String> = vec![pg_ctl.get_program().to_string_lossy().into_owned()];
     stop.extend(pg_ctl.get_args().map(|a| a.to_string_lossy().into_owned()));
     let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
@@ -213,10 +266,10 @@ fn spawn_watchdog(dir: &Path, pg_ctl: &Command) -> Result<(), String> {
         .stderr(Stdio::null())
         .spawn()
         .map_err(|e| format!("cannot start the cluster's watchdog: {e}"))?;
-    let mut stdin = child.stdin.take().ok_or("no watchdog stdin")?;
-    let _ = stdin.flush();
-    *WATCHDOG.lock().map_err(|e| e.to_string())? = Some(stdin);
-    Ok(())
+    child
+        .stdin
+        .take()
+        .ok_or_else(|| "no watchdog stdin".to_owned())
 }
 
 fn run(c: &mut Command) -> Result<(), String> {

@@ -3,7 +3,9 @@
 //! others, cursors are valid on every node, a claim race has one winner, presence is the
 //! same on every node (also after a node died), a wait-time deadline pending on a killed
 //! node fires once on another, a node SIGKILLed during a burst loses no acknowledged
-//! message and none is delivered twice; and an installation moves from SQLite to PostgreSQL.
+//! message and none is delivered twice, a node rides out a PostgreSQL restart under load
+//! (503s while it is away, then everything acknowledged is there and streamed once); and an
+//! installation moves from SQLite to PostgreSQL.
 
 use crate::support::*;
 use frontdesk_store::testing::TestDatabase;
@@ -325,4 +327,114 @@ async fn three_nodes_deliver_every_acknowledged_message_once_when_one_dies_mid_b
         acked.is_subset(&unique),
         "every acknowledged message is stored"
     );
+}
+
+#[tokio::test]
+async fn a_node_rides_out_a_postgres_restart_under_load() {
+    use std::collections::HashSet;
+    use std::sync::{Arc, Mutex};
+    // A cluster of this test's own: restarting the shared one would break the other tests.
+    let cluster = tokio::task::spawn_blocking(frontdesk_store::testing::Cluster::start)
+        .await
+        .unwrap()
+        .unwrap();
+    let cluster = Arc::new(cluster);
+    let node = Server::node(&cluster.url, &["--visitor-message-rate", "0"]);
+    let api = node.api();
+    let admin = api.admin(&node).await;
+    let mut watcher = api.go_online(&admin).await;
+    let (v, id) = api.assigned_chat(&admin).await;
+
+    let acked = Arc::new(Mutex::new(HashSet::<String>::new()));
+    let refused = Arc::new(Mutex::new(Vec::<(StatusCode, serde_json::Value)>::new()));
+    let restarted = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut writers = Vec::new();
+    for w in 0..4 {
+        let (api, v, acked, refused, restarted) = (
+            api.clone(),
+            v.clone(),
+            acked.clone(),
+            refused.clone(),
+            restarted.clone(),
+        );
+        writers.push(tokio::spawn(async move {
+            let mut after_restart = 0;
+            for i in 0..2000 {
+                let message_id = uuid::Uuid::now_v7();
+                let body = json!({"message_id": message_id, "body": format!("w{w} m{i}")});
+                let (status, answer) = api
+                    .call("POST", "/api/visitor/messages", Some(&v.token), Some(body))
+                    .await;
+                let was_restarted = restarted.load(std::sync::atomic::Ordering::Acquire);
+                if status == StatusCode::CREATED {
+                    acked.lock().unwrap().insert(message_id.to_string());
+                    if was_restarted {
+                        after_restart += 1;
+                    }
+                } else {
+                    refused.lock().unwrap().push((status, answer));
+                }
+                if after_restart >= 10 {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            panic!("writer {w} never got through after the restart");
+        }));
+    }
+    for _ in 0..400 {
+        if acked.lock().unwrap().len() >= 40 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let c = cluster.clone();
+    let restart = tokio::task::spawn_blocking(move || c.restart());
+    tokio::time::timeout(Duration::from_secs(90), restart)
+        .await
+        .expect("PostgreSQL restarted within 90 s")
+        .unwrap()
+        .unwrap();
+    restarted.store(true, std::sync::atomic::Ordering::Release);
+    for w in writers {
+        w.await.unwrap();
+    }
+
+    // While the database was away the node refused with 503 and the error shape, and only
+    // then.
+    let refused = refused.lock().unwrap().clone();
+    assert!(!refused.is_empty(), "no request met the restart");
+    for (status, body) in &refused {
+        assert_eq!(*status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+        assert_eq!(body["code"], "storage_unavailable", "{body}");
+        assert!(body["message"].is_string(), "{body}");
+    }
+    // Every acknowledged message is stored, and reaches the open stream once.
+    let acked = acked.lock().unwrap().clone();
+    let (_, detail) = api
+        .get(&format!("/api/conversations/{id}"), &admin.token)
+        .await;
+    let stored: HashSet<_> = detail["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(acked.is_subset(&stored), "acknowledged messages were lost");
+    let mut delivered = HashSet::new();
+    while !acked.is_subset(&delivered) {
+        let f = watcher
+            .next_within(Duration::from_secs(10))
+            .await
+            .unwrap_or_else(|| {
+                panic!(
+                    "{} acknowledged messages never arrived",
+                    acked.difference(&delivered).count()
+                )
+            });
+        if f["type"] == "event" && f["event"]["kind"] == "message" {
+            let m = f["event"]["message"]["id"].as_str().unwrap().to_owned();
+            assert!(delivered.insert(m), "a message delivered twice");
+        }
+    }
 }

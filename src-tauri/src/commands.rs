@@ -54,11 +54,17 @@ pub fn sync_state(engine: State<'_, Engine>) -> SyncState {
 }
 
 #[tauri::command]
-pub async fn list_folder(engine: State<'_, Engine>, args: Option<Value>) -> Result<FolderPage> {
+pub async fn list_folder(
+    engine: State<'_, Engine>,
+    shell: State<'_, Shell>,
+    args: Option<Value>,
+) -> Result<FolderPage> {
     let args: ListFolderArgs = parse(args)?;
-    engine
+    let page = engine
         .list_folder(args.folder, args.limit, args.before)
-        .await
+        .await?;
+    shell.inbox_listed();
+    Ok(page)
 }
 
 #[tauri::command]

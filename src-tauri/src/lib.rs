@@ -52,6 +52,7 @@ pub async fn open_engine() -> Result<Engine, frontdesk_client::EngineError> {
 
 pub fn run() {
     let args = Args::parse(std::env::args(), std::env::var("FRONTDESK_SERVER").ok());
+    let shell = Shell::new(args.server.clone(), notify::available());
     let engine = match tauri::async_runtime::block_on(open_engine()) {
         Ok(e) => e,
         Err(e) => {
@@ -59,7 +60,6 @@ pub fn run() {
             std::process::exit(1);
         }
     };
-    let shell = Shell::new(args.server.clone(), notify::available());
     let hidden = args.hidden;
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_notification::init())

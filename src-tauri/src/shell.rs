@@ -1,9 +1,11 @@
-//! What the shell itself keeps: the server preselected on the command line, and which
-//! conversation each shown notification belongs to (so a click opens it).
+//! What the shell itself keeps: the server preselected on the command line, which
+//! conversation each shown notification belongs to (so a click opens it), and when the app
+//! started (for the one startup line on stderr).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::Mutex;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use uuid::Uuid;
 
 pub struct Shell {
@@ -12,6 +14,8 @@ pub struct Shell {
     next_notification: AtomicI32,
     notifications: Mutex<HashMap<i32, Uuid>>,
     notifications_available: AtomicBool,
+    started: Instant,
+    inbox_listed: AtomicBool,
 }
 
 impl Shell {
@@ -21,6 +25,23 @@ impl Shell {
             next_notification: AtomicI32::new(1),
             notifications: Mutex::new(HashMap::new()),
             notifications_available: AtomicBool::new(notifications_available),
+            started: Instant::now(),
+            inbox_listed: AtomicBool::new(false),
+        }
+    }
+
+    /// Says once, on stderr, when the window first got a folder page: the app is usable from
+    /// here on. The wall-clock time lets a benchmark include the process start before `main`.
+    pub fn inbox_listed(&self) {
+        if !self.inbox_listed.swap(true, Ordering::Relaxed) {
+            let unix_ms = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_millis())
+                .unwrap_or_default();
+            eprintln!(
+                "frontdesk-desktop: inbox listed {} ms after start (unix time {unix_ms} ms)",
+                self.started.elapsed().as_millis()
+            );
         }
     }
 

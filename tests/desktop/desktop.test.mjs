@@ -9,40 +9,14 @@
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { startServer } from '../e2e/server.mjs';
 import { WebDriver } from './webdriver.mjs';
 import { findTrayMenu, trayItems, clickTray, monitorNotifications } from './dbus.mjs';
-
-const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, '../..');
-const target = process.env.CARGO_TARGET_DIR || resolve(root, 'target');
-const app = process.env.FRONTDESK_DESKTOP_BIN || resolve(target, 'debug/frontdesk-desktop');
-const shots = resolve(root, 'docs/screenshots');
-const DRIVER_PORT = 4444;
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function waitUntil(what, fn, timeout = 15000) {
-  const end = Date.now() + timeout;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out: ${what}`);
-    await sleep(200);
-  }
-}
-
-async function screenshot(name) {
-  mkdirSync(shots, { recursive: true });
-  // WebKit paints a moment after the DOM changes.
-  await sleep(600);
-  execFileSync('import', ['-window', 'root', join(shots, `desktop-${name}.png`)]);
-}
+import { app, appEnv, DRIVER_PORT, sleep, waitUntil, screenshot, startDriver } from './support.mjs';
 
 async function api(server, method, path, token, body) {
   const res = await fetch(`${server.base}${path}`, {
@@ -52,15 +26,6 @@ async function api(server, method, path, token, body) {
   });
   const json = await res.json().catch(() => null);
   return { status: res.status, body: json };
-}
-
-/** tauri-driver, which starts the app for each WebDriver session. */
-function startDriver(env) {
-  const p = spawn('tauri-driver', ['--port', String(DRIVER_PORT), '--native-driver', '/usr/bin/WebKitWebDriver'], {
-    env,
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  return p;
 }
 
 const cleanup = [];
@@ -75,7 +40,7 @@ test('an operator works a chat in the desktop app, online and offline', { timeou
   cleanup.push(() => server.stop());
   const notifications = monitorNotifications();
   cleanup.push(() => notifications.stop());
-  const env = { ...process.env, FRONTDESK_DESKTOP_DATA: data, FRONTDESK_SERVER: server.base, LANG: 'en_US.UTF-8' };
+  const env = appEnv(data, server);
   const driver = startDriver(env);
   cleanup.push(() => driver.kill());
   await sleep(800);

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { MemoryBackend } from '../src/backend/memory';
+import { MemoryBackend, emptyDetails } from '../src/backend/memory';
 import { $, $$, click, flush, mount, press, text, type } from './helpers';
 
 afterEach(() => vi.restoreAllMocks());
@@ -63,7 +63,7 @@ describe('wait-time countdown', () => {
         preview_author: 'visitor', message_count: 1, unread: 1, closed_at: null, has_draft: false,
       },
       messages: [],
-      details: { page_url: null, referrer: null, converted_url: null, language: null, fields: [], follow_ups: [] },
+      details: emptyDetails(),
       draft: '',
     });
     const { root } = await mount(b);
@@ -182,6 +182,23 @@ describe('conversation and outbox', () => {
     expect(names()).toEqual(['Priya Shah']);
     await click($(root, '[data-action=confirm-reassign]'));
     expect(b.calls.find(([c]) => c === 'reassign')?.[1]).toEqual({ conversation_id: 'c-sofia', operator_id: 'op-priya' });
+    // Handed over: it leaves my list and the pane closes, without an error.
+    await flush();
+    expect($(root, '.row[data-id=c-sofia]')).toBeNull();
+    expect($(root, '.conv-empty')).not.toBeNull();
+    expect($(root, '.toast')).toBeNull();
+  });
+
+  it('closes a conversation taken away meanwhile and says why', async () => {
+    const b = new MemoryBackend();
+    const { root } = await mount(b);
+    await click($(root, '[data-folder=mine]'));
+    await click($(root, '.row[data-id=c-sofia]'));
+    expect($(root, '.conv-empty')).toBeNull();
+    b.takeAway('c-sofia');
+    await flush();
+    expect($(root, '.conv-empty')).not.toBeNull();
+    expect(text($(root, '.toast'))).toContain('no longer visible to you');
   });
 
   it('shows the typing indicator for the open conversation', async () => {
@@ -201,6 +218,22 @@ describe('conversation and outbox', () => {
     await flush();
     expect(text($(root, '.conv-title h1'))).toBe('Sofia Brandt');
     expect($(root, '[data-folder=mine]')!.getAttribute('aria-current')).toBe('page');
+  });
+});
+
+describe('sync state', () => {
+  it('keeps what the engine pushed while the first read was on its way', async () => {
+    const b = new MemoryBackend();
+    b.setConnected(false);
+    const call = b.call.bind(b);
+    // The read answers "offline"; before the answer arrives the engine reports "live".
+    b.call = (async (command: string, ...args: unknown[]) => {
+      const answer = await (call as (c: string, ...a: unknown[]) => Promise<unknown>)(command, ...args);
+      if (command === 'sync_state') b.emit('sync_state', { state: 'live', detail: null, outbox: 0 });
+      return answer;
+    }) as typeof b.call;
+    const { root } = await mount(b);
+    expect($(root, '[data-sync=live]')).not.toBeNull();
   });
 });
 
@@ -282,6 +315,16 @@ describe('search', () => {
     // A closed conversation opens read-only from the cache.
     await click(hits[0]);
     expect(text($(root, '.conv-note'))).toContain('read-only');
+  });
+
+  it('finds a conversation by the visitor’s name, listed before message hits', async () => {
+    const b = new MemoryBackend();
+    const { root } = await mount(b);
+    await type($(root, '#search') as HTMLInputElement, 'hoffmann');
+    const hits = $$(root, '.row.hit');
+    expect(hits.length).toBeGreaterThan(0);
+    expect(text(hits[0])).toContain('Visitor’s name');
+    expect(text($(hits[0], 'mark'))).toBe('Hoffmann');
   });
 });
 

@@ -573,13 +573,17 @@ impl Engine {
     }
 
     pub async fn reassign(&self, id: Uuid, operator_id: Uuid) -> Result<()> {
-        let row = self
-            .signed()?
+        self.signed()?
             .api
             .reassign(id, operator_id)
             .await
             .map_err(needs_server)?;
-        self.after_action(row).await
+        // The colleague's now and no longer visible to me: the answer's row must not be
+        // cached as one of mine (its folder says "mine" for whoever holds it). The stream's
+        // `conversation_removed` says the same, maybe later.
+        self.inner.cache.hide(id).await?;
+        self.inner.conversation_changed(id);
+        Ok(())
     }
 
     pub async fn close(&self, id: Uuid) -> Result<()> {

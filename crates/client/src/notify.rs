@@ -65,7 +65,11 @@ pub fn decide(
             message,
             conversation,
         } => (conversation, Some(message)),
-        EventBody::ConversationRemoved { .. } | EventBody::BotPrompt { .. } => return None,
+        // S15 names no notification for details or created results.
+        EventBody::ConversationRemoved { .. }
+        | EventBody::BotPrompt { .. }
+        | EventBody::DetailsChanged { .. }
+        | EventBody::ResultUpsert { .. } => return None,
     };
     let candidate = |kind, text| {
         Some(Candidate {

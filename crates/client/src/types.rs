@@ -367,6 +367,10 @@ pub fn typescript_bindings() -> String {
         EngineError, Folder, AuthorKind, FieldValue, OnlineOperator, Role, Operator, Session,
         SignInArgs, ConversationState, ConversationRow, FolderPage, ListFolderArgs, FolderCount,
         FolderCounts, MessageStatus, Message, FollowUp, Details, ConversationDetail,
+        // the Details panel's sales part and created results (protocol types)
+        frontdesk_protocol::SalesDetailsView, frontdesk_protocol::ContactDetails,
+        frontdesk_protocol::OrganizationDetails, frontdesk_protocol::CreatedResultView,
+        frontdesk_protocol::ResultKind, frontdesk_protocol::SyncView, frontdesk_protocol::SyncStatus,
         ConversationArgs, SendMessageArgs, MessageArgs, ReassignArgs, DraftArgs, OpenChatsChoice,
         SetPresenceArgs, Presence, SearchArgs, SearchHit, SearchResult, SyncStateName, SyncState,
         ConversationIds, ConversationRef, TypingEvent, NotificationKind, Notification, EngineEvent,

@@ -46,6 +46,10 @@ pub struct CatchupArgs {
     /// The server's process id, for its CPU time.
     #[arg(long)]
     server_pid: Option<u32>,
+    /// Build the history and stop: another client measures its own way back
+    /// (bench/desktop-catchup.sh does so with the desktop app's engine).
+    #[arg(long)]
+    history_only: bool,
 }
 
 /// What one way back cost.
@@ -164,7 +168,10 @@ impl Meter {
                         copy.upsert(conversation);
                         copy.message(&message);
                     }
-                    EventBody::BotPrompt { .. } => {}
+                    // Sales records are not part of the inbox copy this benchmark keeps.
+                    EventBody::BotPrompt { .. }
+                    | EventBody::DetailsChanged { .. }
+                    | EventBody::ResultUpsert { .. } => {}
                 },
                 ServerFrame::Ready { position, .. } => return Ok(position),
                 ServerFrame::ResyncRequired { .. } => bail!("resync required"),
@@ -266,6 +273,9 @@ pub async fn run(args: CatchupArgs) -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
     reader.abort();
+    if args.history_only {
+        return Ok(());
+    }
     tokio::time::sleep(Duration::from_millis(500)).await;
 
     let mut outcomes = Vec::new();

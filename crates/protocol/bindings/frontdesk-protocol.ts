@@ -210,9 +210,20 @@ converted_url: string | null, language: string | null,
  */
 fields: Array<FieldValue>, 
 /**
- * Activities, leads and deals the playbook created (pending until a CRM takes them).
+ * Activities, leads and deals the playbook's follow-up cards asked for (S5); each is a
+ * created result (`result_id`, listed in `results`).
  */
-follow_ups: Array<FollowUpView>, };
+follow_ups: Array<FollowUpView>, 
+/**
+ * What the operator edits (S12): deal value, contact, organization, notes. Until the
+ * first edit, what the playbook captured.
+ */
+sales: SalesDetailsView, 
+/**
+ * Created results (S13): leads, deals and activities, oldest first, each with its sync
+ * status.
+ */
+results: Array<CreatedResultView>, };
 
 export type FieldValue = { key: string, value: string, };
 
@@ -230,9 +241,13 @@ fields: Array<FieldValue>,
  */
 page_url: string | null, 
 /**
- * `pending` until pushed to a CRM.
+ * The created result's sync status: `local`, `pending`, `synced` or `failed`.
  */
-status: string, created_at: number, };
+status: string, created_at: number, 
+/**
+ * The created result (lead, deal or activity) this follow-up became.
+ */
+result_id?: string | null, };
 
 export type SendMessageRequest = { 
 /**
@@ -297,6 +312,158 @@ after_seq?: number | null,
  * At most this many (1–1000, default 500).
  */
 limit?: number | null, };
+
+/**
+ * The contact (person) of a conversation.
+ */
+export type ContactDetails = { name: string | null, emails: Array<string>, phones: Array<string>, };
+
+/**
+ * The organization of a conversation.
+ */
+export type OrganizationDetails = { name: string | null, 
+/**
+ * One line, as typed.
+ */
+address: string | null, };
+
+/**
+ * What an operator edits in the Details panel (S12). Until the first edit it is what the
+ * playbook captured. `PUT` replaces all of it.
+ */
+export type SalesDetailsView = { 
+/**
+ * Deal value in whole units of `currency` (0 – 10^12).
+ */
+value: number | null, 
+/**
+ * ISO 4217 code such as `EUR`; required with a value.
+ */
+currency: string | null, contact: ContactDetails, organization: OrganizationDetails, 
+/**
+ * The operator's notes (at most 10,000 characters).
+ */
+notes: string | null, 
+/**
+ * The last edit (absent while nobody edited: the playbook's captures).
+ */
+updated_at: number | null, updated_by_name: string | null, };
+
+/**
+ * `PUT /api/conversations/{id}/details`.
+ */
+export type UpdateDetailsRequest = { value?: number | null, currency?: string | null, contact?: ContactDetails, organization?: OrganizationDetails, notes?: string | null, };
+
+/**
+ * What is created from a conversation.
+ */
+export type ResultKind = "lead" | "deal" | "activity";
+
+/**
+ * `POST /api/conversations/{id}/results`: create a lead or a deal from the details (S13).
+ */
+export type CreateResultRequest = { 
+/**
+ * `lead` or `deal`.
+ */
+kind: ResultKind, 
+/**
+ * Chosen by the client: the same key again (a double click, a retried request) returns
+ * the result created the first time.
+ */
+idempotency_key: string, 
+/**
+ * Default: the organization's or the contact's name, then "Live chat lead".
+ */
+title?: string | null, };
+
+/**
+ * Where a created result stands with Pipedrive (B8).
+ */
+export type SyncStatus = "local" | "pending" | "synced" | "failed";
+
+export type SyncView = { status: SyncStatus, 
+/**
+ * The record in Pipedrive (synced).
+ */
+url: string | null, 
+/**
+ * Why the last attempt failed.
+ */
+error: string | null, attempts: number, 
+/**
+ * When the next attempt is due (pending).
+ */
+next_attempt_at: number | null, };
+
+/**
+ * A lead, deal or activity created from a conversation ("Created results", S13).
+ */
+export type CreatedResultView = { id: string, conversation_id: string, kind: ResultKind, title: string, value: number | null, currency: string | null, 
+/**
+ * The person and organization it is linked to.
+ */
+person_id: string | null, organization_id: string | null, 
+/**
+ * `Live chat` (an operator created it) or `Chatbot` (a playbook's follow-up card).
+ */
+source: string, 
+/**
+ * The page where the chat converted (B7).
+ */
+converted_url: string | null, 
+/**
+ * Deals: the stage in the default pipeline.
+ */
+stage: string | null, created_at: number, 
+/**
+ * The operator who created it (absent for the bot).
+ */
+created_by: string | null, created_by_name: string | null, sync: SyncView, };
+
+/**
+ * One line of the audit trail (B10): who did what to a conversation, when.
+ */
+export type AuditEntry = { at: number, actor: ActorView, 
+/**
+ * `assigned`, `reassigned`, `closed`, `released`, `details_changed`, `lead_created`,
+ * `deal_created`, `activity_created`, `push_retried`.
+ */
+action: string, 
+/**
+ * The fields that changed (`details_changed`).
+ */
+fields: Array<string>, 
+/**
+ * The created result it is about, if any.
+ */
+result_id: string | null, 
+/**
+ * That result's title, or the operator a conversation was assigned to.
+ */
+note: string | null, };
+
+/**
+ * `PUT /api/admin/crm/pipedrive`.
+ */
+export type PipedriveSettingsRequest = { 
+/**
+ * The company's subdomain: `acme` for `https://acme.pipedrive.com`.
+ */
+company_domain: string, 
+/**
+ * A Pipedrive API token. Stored encrypted; never shown again.
+ */
+api_token: string, };
+
+/**
+ * The Pipedrive connection as an admin sees it (the token is never shown).
+ */
+export type PipedriveSettingsView = { configured: boolean, company_domain: string | null, 
+/**
+ * Created results per sync status.
+ */
+pending: number, failed: number, };
 
 export type ChangesQuery = { 
 /**
@@ -488,7 +655,7 @@ name: string | null, };
  * What the server may tell a client about a conversation. Each has a position (`seq`) in the
  * client's ordered stream.
  */
-export type EventBody = { "kind": "conversation_upsert", conversation: ConversationView, } | { "kind": "conversation_removed", conversation_id: string, } | { "kind": "message", message: MessageView, conversation: ConversationView, } | { "kind": "bot_prompt", conversation_id: string, prompt: Prompt | null, };
+export type EventBody = { "kind": "conversation_upsert", conversation: ConversationView, } | { "kind": "conversation_removed", conversation_id: string, } | { "kind": "message", message: MessageView, conversation: ConversationView, } | { "kind": "details_changed", conversation_id: string, details: SalesDetailsView, } | { "kind": "result_upsert", result: CreatedResultView, } | { "kind": "bot_prompt", conversation_id: string, prompt: Prompt | null, };
 
 /**
  * Frames the server sends on a realtime connection.

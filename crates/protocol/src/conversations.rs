@@ -183,8 +183,17 @@ pub struct ConversationDetails {
     pub language: Option<String>,
     /// Captured fields: `name`, `email`, `phone`, `organization`, `custom.<key>`.
     pub fields: Vec<FieldValue>,
-    /// Activities, leads and deals the playbook created (pending until a CRM takes them).
+    /// Activities, leads and deals the playbook's follow-up cards asked for (S5); each is a
+    /// created result (`result_id`, listed in `results`).
     pub follow_ups: Vec<FollowUpView>,
+    /// What the operator edits (S12): deal value, contact, organization, notes. Until the
+    /// first edit, what the playbook captured.
+    #[serde(default)]
+    pub sales: crate::SalesDetailsView,
+    /// Created results (S13): leads, deals and activities, oldest first, each with its sync
+    /// status.
+    #[serde(default)]
+    pub results: Vec<crate::CreatedResultView>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
@@ -203,9 +212,13 @@ pub struct FollowUpView {
     pub fields: Vec<FieldValue>,
     /// The page the visitor was on when it was created (B7).
     pub page_url: Option<String>,
-    /// `pending` until pushed to a CRM.
+    /// The created result's sync status: `local`, `pending`, `synced` or `failed`.
     pub status: String,
     pub created_at: i64,
+    /// The created result (lead, deal or activity) this follow-up became.
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub result_id: Option<Uuid>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema, TS)]

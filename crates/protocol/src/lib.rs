@@ -2,6 +2,8 @@
 //!
 //! - [`accounts`]: sign-in, device sessions, operators, presence;
 //! - [`conversations`]: inbox rows, messages, details, folder listings;
+//! - [`crm`]: sales details, created results (leads, deals), their Pipedrive sync, the
+//!   audit trail;
 //! - [`sync`]: the catch-up calls a client with a local cache uses after being away;
 //! - [`visitors`]: the website widget's bodies; [`playbooks`]: the admin playbook API;
 //! - [`realtime`]: the frames of a realtime connection ([`ServerFrame`], [`ClientFrame`]) and
@@ -13,6 +15,7 @@
 
 pub mod accounts;
 pub mod conversations;
+pub mod crm;
 pub mod playbooks;
 pub mod realtime;
 pub mod sync;
@@ -20,6 +23,7 @@ pub mod visitors;
 
 pub use accounts::*;
 pub use conversations::*;
+pub use crm::*;
 pub use playbooks::*;
 pub use realtime::*;
 pub use sync::*;
@@ -87,6 +91,10 @@ pub fn typescript_bindings() -> String {
         Folder, ConversationView, AuthorKind, MessageView, ConversationPage, ConversationDetail,
         ConversationDetails, FieldValue, FollowUpView, SendMessageRequest, ReassignRequest,
         MessagePage, ListQuery, MessagesQuery,
+        // crm
+        ContactDetails, OrganizationDetails, SalesDetailsView, UpdateDetailsRequest, ResultKind,
+        CreateResultRequest, SyncStatus, SyncView, CreatedResultView, AuditEntry,
+        PipedriveSettingsRequest, PipedriveSettingsView,
         // sync
         ChangesQuery, ChangesPage, MessagesAfter, BulkMessagesRequest, BulkMessagesResponse,
         // visitors

@@ -72,6 +72,15 @@ pub enum EventBody {
         message: MessageView,
         conversation: ConversationView,
     },
+    /// Operators: the conversation's editable details changed (S12). Same audience as the
+    /// conversation.
+    DetailsChanged {
+        conversation_id: Uuid,
+        details: crate::SalesDetailsView,
+    },
+    /// Operators: a lead, deal or activity was created from the conversation (S13), or its
+    /// sync status changed (B8). Upsert it by `result.id`.
+    ResultUpsert { result: crate::CreatedResultView },
     /// Visitors only: the bot's open question changed (`null`: nothing to answer).
     BotPrompt {
         conversation_id: Uuid,

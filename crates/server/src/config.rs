@@ -57,6 +57,18 @@ pub struct Config {
     /// intervals is closed.
     #[arg(long, default_value_t = 15)]
     pub ping_interval_secs: u64,
+    /// The key that encrypts secrets stored in the database (the Pipedrive API token): 32 random
+    /// bytes, base64, created with mode 0600 when missing. Default: `<data>/secret.key`. Keep it
+    /// out of database backups (docs/pipedrive.md).
+    #[arg(long, env = "FRONTDESK_SECRET_KEY_FILE")]
+    pub secret_key_file: Option<PathBuf>,
+    /// Where Pipedrive's API is reached, instead of `https://<company>.pipedrive.com`. For tests
+    /// against a stand-in server; links shown to operators still use the company domain.
+    #[arg(long, env = "FRONTDESK_PIPEDRIVE_BASE_URL")]
+    pub pipedrive_base_url: Option<String>,
+    /// First wait before retrying a push after a server or network error; doubles per attempt.
+    #[arg(long, default_value_t = 2_000)]
+    pub crm_retry_base_ms: u64,
 }
 
 impl Config {

@@ -121,6 +121,7 @@ impl From<StoreError> for ApiError {
             StoreError::Rejected(r) => r.into(),
             StoreError::Conflict(m) => ApiError::conflict("conflict", m),
             StoreError::InvalidAnswer(m) => ApiError::unprocessable("invalid_answer", m),
+            StoreError::Forbidden(m) => ApiError::forbidden("forbidden", m),
             StoreError::StaleCard => ApiError::conflict(
                 "stale_card",
                 "The bot is not waiting for this answer any more; reload the conversation.",

@@ -13,6 +13,8 @@
 //! - [`rate_limit`]: token buckets for the public visitor endpoints.
 //! - [`login_throttle`]: failed sign-ins per account and per address (brute force).
 //! - [`request_body`]: bodies are read before any handler answers (kept-alive connections).
+//! - [`secrets`]: secrets at rest, sealed with a key kept outside the database.
+//! - [`pipedrive`]: the Pipedrive connector (B8): settings and the durable push worker.
 //! - [`routes`]: REST handlers, one module per resource, registered with their OpenAPI docs.
 //!
 //! Entry points: [`start`] builds the state and router from a [`config::Config`];
@@ -25,11 +27,13 @@ pub mod deadlines;
 pub mod error;
 pub mod hub;
 pub mod login_throttle;
+pub mod pipedrive;
 pub mod presence;
 pub mod rate_limit;
 pub mod realtime;
 pub mod request_body;
 pub mod routes;
+pub mod secrets;
 
 use axum::extract::{MatchedPath, Request};
 use axum::middleware::Next;
@@ -69,6 +73,10 @@ pub struct Inner {
     pub login_throttle: login_throttle::LoginThrottle,
     /// Flips to `true` when the server shuts down; realtime sessions end on it.
     pub shutdown: watch::Receiver<bool>,
+    /// Seals secrets stored in the database (the Pipedrive token).
+    pub secret_key: secrets::SecretKey,
+    /// Wakes the Pipedrive push worker (a result was created or retried).
+    pub crm_wake: tokio::sync::Notify,
 }
 
 impl std::ops::Deref for AppState {
@@ -100,7 +108,9 @@ pub async fn start(config: Config) -> anyhow::Result<Started> {
         let hub = hub.clone();
         Arc::new(move |events| hub.publish(events))
     };
+    let key_file = secret_key_file(&config)?;
     let store = open_store(&config, listener).await?;
+    let secret_key = secrets::SecretKey::load_or_create(&key_file)?;
     let initial_admin = ensure_first_admin(store.as_ref(), &config).await?;
     routes::widget::ensure_demo_playbook(store.as_ref()).await?;
     let deadlines = deadlines::Deadlines::start(store.clone()).await?;
@@ -132,6 +142,8 @@ pub async fn start(config: Config) -> anyhow::Result<Started> {
         deadlines,
         config,
         shutdown,
+        secret_key,
+        crm_wake: tokio::sync::Notify::new(),
     }));
     spawn_event_pruning(state.clone());
     presence::feed::spawn(state.clone(), presence_feed);
@@ -139,6 +151,7 @@ pub async fn start(config: Config) -> anyhow::Result<Started> {
         // Other nodes may share the database: agree with them on who is online.
         presence::cluster::spawn(state.clone());
     }
+    pipedrive::spawn(state.clone());
     let router = app(state.clone());
     Ok(Started {
         state,
@@ -149,6 +162,20 @@ pub async fn start(config: Config) -> anyhow::Result<Started> {
 }
 
 /// The store `config` names: PostgreSQL with `--database`, else SQLite in `--data`.
+/// The key that seals secrets in the database. Nodes sharing a PostgreSQL database must all
+/// have the same one (a token sealed by one node is opened by another): there it is never
+/// created on the fly in a node's own directory.
+fn secret_key_file(config: &Config) -> anyhow::Result<std::path::PathBuf> {
+    match (&config.secret_key_file, &config.database) {
+        (Some(file), _) => Ok(file.clone()),
+        (None, None) => Ok(config.data.join("secret.key")),
+        (None, Some(_)) => anyhow::bail!(
+            "--database needs --secret-key-file (FRONTDESK_SECRET_KEY_FILE): every node sharing \
+             the database must use the same key file; see docs/deployment.md"
+        ),
+    }
+}
+
 pub async fn open_store(
     config: &Config,
     listener: EventListener,

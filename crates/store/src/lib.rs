@@ -50,6 +50,10 @@ pub enum StoreError {
     /// The database failed; the operation did not happen.
     #[error("storage error: {0}")]
     Storage(String),
+    /// The caller sees the conversation but may not do this (e.g. edit a closed conversation
+    /// someone else handled).
+    #[error("{0}")]
+    Forbidden(&'static str),
     /// The visitor's answer is not valid; the message says why, in the playbook's language.
     #[error("{0}")]
     InvalidAnswer(String),
@@ -361,6 +365,99 @@ pub(crate) fn changes_page(
     (page.iter().map(|(id, _)| *id).collect(), position, complete)
 }
 
+/// Who edits a conversation's sales details or creates a result: an operator, or the bot
+/// (a playbook's follow-up card).
+#[derive(Clone, Debug)]
+pub struct Editor {
+    pub operator: OperatorId,
+    pub role: Role,
+    pub name: String,
+}
+
+/// A lead or deal an operator asks to create (S13).
+#[derive(Clone, Debug)]
+pub struct NewResult {
+    pub kind: frontdesk_protocol::ResultKind,
+    pub idempotency_key: uuid::Uuid,
+    pub title: Option<String>,
+}
+
+/// When the store queues created results for a push to Pipedrive: the server sets this meta
+/// key to `1` while a connection is configured (see [`Store::set_meta`]).
+pub const PUSH_ENABLED_META: &str = "crm.push_enabled";
+
+/// A person or organization as the push needs it, with its remote id once it has one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PushParty {
+    pub id: uuid::Uuid,
+    pub name: String,
+    pub emails: Vec<String>,
+    pub phones: Vec<String>,
+    pub address: Option<String>,
+    pub remote_id: Option<i64>,
+}
+
+/// A created result due for a push, with everything the connector sends.
+#[derive(Clone, Debug)]
+pub struct PushJob {
+    pub result: frontdesk_protocol::CreatedResultView,
+    pub person: Option<PushParty>,
+    pub organization: Option<PushParty>,
+    /// The lead's UUID or the deal's / activity's number in Pipedrive, once created.
+    pub remote_id: Option<String>,
+    pub remote_note_id: Option<i64>,
+    /// The note's text (the operator's notes and the transcript), for leads and deals.
+    pub note: Option<String>,
+    pub activity_type: Option<String>,
+    pub due_date: Option<String>,
+    pub due_time: Option<String>,
+}
+
+/// Progress of a push, stored as soon as it happens.
+#[derive(Clone, Debug)]
+pub enum PushUpdate {
+    /// The remote person / organization exists (found or created).
+    PersonRemote {
+        person: uuid::Uuid,
+        remote_id: i64,
+    },
+    OrganizationRemote {
+        organization: uuid::Uuid,
+        remote_id: i64,
+    },
+    /// The lead, deal or activity exists remotely.
+    ItemRemote {
+        remote_id: String,
+    },
+    NoteRemote {
+        remote_id: i64,
+    },
+    /// Done: the record is in the CRM at `url`.
+    Synced {
+        url: String,
+    },
+    /// Try again at `at` (rate limit, server error, network); `attempt_failed` counts it.
+    RetryAt {
+        at: Millis,
+        error: String,
+        attempt_failed: bool,
+    },
+    /// Given up.
+    Failed {
+        error: String,
+    },
+}
+
+/// One row of the CSV export of leads or deals.
+#[derive(Clone, Debug)]
+pub struct ExportRow {
+    pub result: frontdesk_protocol::CreatedResultView,
+    pub person_name: Option<String>,
+    pub person_emails: Vec<String>,
+    pub person_phones: Vec<String>,
+    pub organization_name: Option<String>,
+}
+
 /// The server's persistence. One implementation per database; one conformance suite.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
@@ -553,6 +650,63 @@ pub trait Store: Send + Sync + 'static {
         node: uuid::Uuid,
         fresh_after: Millis,
     ) -> StoreResult<Vec<OperatorId>>;
+
+    // Sales records (S12–S14, B7, B8, B10). `details` includes the editable details and the
+    // created results.
+    /// Replaces the conversation's editable details if `editor` may
+    /// ([`frontdesk_core::crm::may_edit_details`]); emits `details_changed` to the
+    /// conversation's operators and writes the audit trail, in one transaction. Returns the
+    /// details as stored; `Rejected`/`NotFound` as for lifecycle commands, `Forbidden` for a
+    /// closed conversation someone else handled.
+    async fn update_sales_details(
+        &self,
+        conversation: ConversationId,
+        editor: Editor,
+        details: frontdesk_core::crm::SalesDetails,
+        now: Millis,
+    ) -> StoreResult<frontdesk_protocol::SalesDetailsView>;
+    /// Creates a lead or deal from the conversation's details (find-or-create the person by
+    /// email or visitor, the organization by name; the transcript as a note), lists it under
+    /// the conversation's results, emits `result_upsert`, audits, and queues the push when
+    /// [`PUSH_ENABLED_META`] is set. The same idempotency key returns the first result
+    /// (`true`: it existed); the key on another conversation or kind is `Conflict`.
+    async fn create_result(
+        &self,
+        conversation: ConversationId,
+        editor: Editor,
+        result: NewResult,
+        now: Millis,
+    ) -> StoreResult<(frontdesk_protocol::CreatedResultView, bool)>;
+    /// One created result.
+    async fn result(&self, id: uuid::Uuid) -> StoreResult<frontdesk_protocol::CreatedResultView>;
+    /// The conversation's audit trail, oldest first.
+    async fn audit(
+        &self,
+        conversation: ConversationId,
+    ) -> StoreResult<Vec<frontdesk_protocol::AuditEntry>>;
+    /// Every lead or deal, oldest first, for the CSV export.
+    async fn export_results(
+        &self,
+        kind: frontdesk_protocol::ResultKind,
+    ) -> StoreResult<Vec<ExportRow>>;
+    /// Pending pushes due at `now`, oldest first.
+    async fn due_pushes(&self, now: Millis, limit: u32) -> StoreResult<Vec<PushJob>>;
+    /// The earliest `next_attempt_at` of a pending push.
+    async fn next_push_at(&self) -> StoreResult<Option<Millis>>;
+    /// Records a push's progress; status changes emit `result_upsert`.
+    async fn record_push(
+        &self,
+        result: uuid::Uuid,
+        update: PushUpdate,
+        now: Millis,
+    ) -> StoreResult<()>;
+    /// Queues a failed or local result again (if `editor` may act on its conversation).
+    async fn retry_push(
+        &self,
+        result: uuid::Uuid,
+        editor: Editor,
+        now: Millis,
+    ) -> StoreResult<frontdesk_protocol::CreatedResultView>;
 
     // The realtime stream.
     /// The newest committed `seq` (0 when there is none).

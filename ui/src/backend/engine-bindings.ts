@@ -104,9 +104,13 @@ fields: Array<FieldValue>,
  */
 page_url: string | null, 
 /**
- * `pending` until pushed to a CRM.
+ * The created result's sync status: `local`, `pending`, `synced` or `failed`.
  */
-status: string, created_at: number, };
+status: string, created_at: number, 
+/**
+ * The created result (lead, deal or activity) this follow-up became.
+ */
+result_id?: string | null, };
 
 /**
  * The Details panel (S12, S13, B7).
@@ -125,9 +129,20 @@ converted_url: string | null, language: string | null,
  */
 fields: Array<FieldValue>, 
 /**
- * Activities, leads and deals the playbook created (pending until a CRM takes them).
+ * Activities, leads and deals the playbook's follow-up cards asked for (S5); each is a
+ * created result (`result_id`, listed in `results`).
  */
-follow_ups: Array<FollowUpView>, };
+follow_ups: Array<FollowUpView>, 
+/**
+ * What the operator edits (S12): deal value, contact, organization, notes. Until the
+ * first edit, what the playbook captured.
+ */
+sales: SalesDetailsView, 
+/**
+ * Created results (S13): leads, deals and activities, oldest first, each with its sync
+ * status.
+ */
+results: Array<CreatedResultView>, };
 
 export type ConversationDetail = { conversation: ConversationRow, 
 /**
@@ -138,6 +153,91 @@ messages: Array<Message>, details: ConversationDetails,
  * The stored draft ('' when none).
  */
 draft: string, };
+
+/**
+ * What an operator edits in the Details panel (S12). Until the first edit it is what the
+ * playbook captured. `PUT` replaces all of it.
+ */
+export type SalesDetailsView = { 
+/**
+ * Deal value in whole units of `currency` (0 – 10^12).
+ */
+value: number | null, 
+/**
+ * ISO 4217 code such as `EUR`; required with a value.
+ */
+currency: string | null, contact: ContactDetails, organization: OrganizationDetails, 
+/**
+ * The operator's notes (at most 10,000 characters).
+ */
+notes: string | null, 
+/**
+ * The last edit (absent while nobody edited: the playbook's captures).
+ */
+updated_at: number | null, updated_by_name: string | null, };
+
+/**
+ * The contact (person) of a conversation.
+ */
+export type ContactDetails = { name: string | null, emails: Array<string>, phones: Array<string>, };
+
+/**
+ * The organization of a conversation.
+ */
+export type OrganizationDetails = { name: string | null, 
+/**
+ * One line, as typed.
+ */
+address: string | null, };
+
+/**
+ * A lead, deal or activity created from a conversation ("Created results", S13).
+ */
+export type CreatedResultView = { id: string, conversation_id: string, kind: ResultKind, title: string, value: number | null, currency: string | null, 
+/**
+ * The person and organization it is linked to.
+ */
+person_id: string | null, organization_id: string | null, 
+/**
+ * `Live chat` (an operator created it) or `Chatbot` (a playbook's follow-up card).
+ */
+source: string, 
+/**
+ * The page where the chat converted (B7).
+ */
+converted_url: string | null, 
+/**
+ * Deals: the stage in the default pipeline.
+ */
+stage: string | null, created_at: number, 
+/**
+ * The operator who created it (absent for the bot).
+ */
+created_by: string | null, created_by_name: string | null, sync: SyncView, };
+
+/**
+ * What is created from a conversation.
+ */
+export type ResultKind = "lead" | "deal" | "activity";
+
+export type SyncView = { status: SyncStatus, 
+/**
+ * The record in Pipedrive (synced).
+ */
+url: string | null, 
+/**
+ * Why the last attempt failed.
+ */
+error: string | null, attempts: number, 
+/**
+ * When the next attempt is due (pending).
+ */
+next_attempt_at: number | null, };
+
+/**
+ * Where a created result stands with Pipedrive (B8).
+ */
+export type SyncStatus = "local" | "pending" | "synced" | "failed";
 
 export type ConversationArgs = { conversation_id: string, };
 

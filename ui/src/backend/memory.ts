@@ -142,6 +142,13 @@ export class MemoryBackend implements Backend {
     this.emit('presence', this.presence);
   }
 
+  /** Someone else takes the conversation away (an admin's reassign): no longer visible. */
+  takeAway(conversation_id: string): void {
+    const c = this.get(conversation_id);
+    this.convs.delete(conversation_id);
+    this.changed(c);
+  }
+
   visitorSays(conversation_id: string, body: string): void {
     const c = this.get(conversation_id);
     const name = c.row.visitor_name ?? 'Visitor';
@@ -310,9 +317,8 @@ export class MemoryBackend implements Backend {
         const c = this.get(a.conversation_id);
         const to = this.presence.operators_online.find((o) => o.id === a.operator_id);
         if (!to) throw new BackendError('operator_offline', 'That operator is not online.');
-        c.row.assignee_id = to.id;
-        c.row.assignee_name = to.display_name;
-        this.push(c, { author: 'system', author_name: 'Frontdesk', body: `${to.display_name} joined the chat` });
+        // Like the server: a chat handed to a colleague is theirs to see, no longer mine (S10).
+        this.convs.delete(c.row.id);
         this.changed(c);
         return null;
       }
@@ -390,7 +396,7 @@ export class MemoryBackend implements Backend {
 
   get(id: string): Conv {
     const c = this.convs.get(id);
-    if (!c) throw new BackendError('not_found', 'No such conversation.');
+    if (!c) throw new BackendError('conversation_not_found', 'No such conversation.');
     return c;
   }
 
@@ -399,7 +405,7 @@ export class MemoryBackend implements Backend {
       const message = conv.messages.find((m) => m.id === id);
       if (message) return { conv, message };
     }
-    throw new BackendError('not_found', 'No such message.');
+    throw new BackendError('message_not_found', 'No such message.');
   }
 
   push(c: Conv, m: Partial<Message> & Pick<Message, 'author' | 'author_name' | 'body'>): Message {
@@ -449,13 +455,26 @@ export class MemoryBackend implements Backend {
     return rows;
   }
 
-  /** Case-insensitive; every word must occur; hits marked like FTS5's `snippet()`. */
+  /** Like the engine: visitors' names first, then messages, newest first; every word must
+   * occur (case-insensitive); hits marked like FTS5's `snippet()`. */
   private search(query: string, limit: number): SearchHit[] {
     const words = query.toLowerCase().split(/\s+/).filter(Boolean);
     if (!words.length) return [];
+    const names: SearchHit[] = [];
     const hits: SearchHit[] = [];
     for (const c of this.convs.values()) {
       if (this.folderOf(c.row) === null && c.row.state !== 'assigned') continue;
+      const name = c.row.visitor_name ?? '';
+      if (name && words.every((w) => name.toLowerCase().includes(w))) {
+        names.push({
+          conversation_id: c.row.id,
+          message_id: null,
+          snippet: snippet(name, words),
+          visitor_name: c.row.visitor_name,
+          conversation_state: c.row.state,
+          created_at: c.row.last_message_at,
+        });
+      }
       for (const m of c.messages) {
         const lower = m.body.toLowerCase();
         if (!words.every((w) => lower.includes(w))) continue;
@@ -470,7 +489,7 @@ export class MemoryBackend implements Backend {
       }
     }
     hits.sort((x, y) => y.created_at - x.created_at);
-    return hits.slice(0, limit);
+    return [...names, ...hits].slice(0, limit);
   }
 }
 
@@ -515,8 +534,25 @@ const MIN = 60_000;
 const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;
 
-function emptyDetails(): Details {
-  return { page_url: null, referrer: null, converted_url: null, language: null, fields: [], follow_ups: [] };
+export function emptyDetails(): Details {
+  return {
+    page_url: null,
+    referrer: null,
+    converted_url: null,
+    language: null,
+    fields: [],
+    follow_ups: [],
+    sales: {
+      value: null,
+      currency: null,
+      contact: { name: null, emails: [], phones: [] },
+      organization: { name: null, address: null },
+      notes: null,
+      updated_at: null,
+      updated_by_name: null,
+    },
+    results: [],
+  };
 }
 
 function row(id: string, now: number, over: Partial<ConversationRow>): ConversationRow {

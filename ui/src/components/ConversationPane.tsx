@@ -83,6 +83,7 @@ function Conversation({ s, d }: { s: InboxState; d: ConversationDetail }) {
           )}
           <button
             class={`icon-btn${s.showDetails ? ' on' : ''}`}
+            data-action="details"
             aria-pressed={s.showDetails}
             aria-label={t('conv.details')}
             title={`${t('conv.details')} (I)`}

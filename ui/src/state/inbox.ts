@@ -106,6 +106,10 @@ export class Inbox {
   private listSeq = 0;
   private detailSeq = 0;
   private searchSeq = 0;
+  /** How many sync-state and presence events have arrived (a read older than one is stale). */
+  private pushed = { sync: 0, presence: 0 };
+  /** The conversation being reassigned by me: its disappearance is expected, not an error. */
+  private handingOver: string | null = null;
   private refreshQueued = false;
   private typingTimer: ReturnType<typeof setTimeout> | null = null;
   private lastTypingSent = 0;
@@ -161,8 +165,14 @@ export class Inbox {
     const b = this.backend;
     // Listen before the first read, so that nothing that happens meanwhile is missed.
     this.unlisten = await Promise.all([
-      b.on('sync_state', (sync) => this.set({ sync })),
-      b.on('presence', (presence) => this.set({ presence })),
+      b.on('sync_state', (sync) => {
+        this.pushed.sync++;
+        this.set({ sync });
+      }),
+      b.on('presence', (presence) => {
+        this.pushed.presence++;
+        this.set({ presence });
+      }),
       b.on('inbox_changed', ({ conversation_ids }) => this.onInboxChanged(conversation_ids)),
       b.on('conversation_changed', ({ conversation_id }) => {
         if (conversation_id === this.state.selectedId) void this.reloadDetail();
@@ -197,12 +207,18 @@ export class Inbox {
 
   private async loadAll(): Promise<void> {
     const b = this.backend;
+    const pushed = { ...this.pushed };
     const [sync, presence, offsetMs] = await Promise.all([
       b.call('sync_state'),
       b.call('presence'),
       b.call('server_time_offset'),
     ]);
-    this.set({ sync, presence, offsetMs });
+    // An event that arrived while these were read is newer than their answers.
+    this.set({
+      offsetMs,
+      ...(pushed.sync === this.pushed.sync ? { sync } : {}),
+      ...(pushed.presence === this.pushed.presence ? { presence } : {}),
+    });
     await Promise.all([this.loadCounts(), this.loadList()]);
   }
 
@@ -336,8 +352,11 @@ export class Inbox {
       if (detail.conversation.unread > 0) await this.backend.call('mark_read', { conversation_id: id });
     } catch (e) {
       const err = toBackendError(e);
-      if (err.code === 'not_found' && seq === this.detailSeq) {
-        // Reassigned away from me: it is no longer mine to see (S10).
+      if (err.code === 'conversation_not_found') {
+        // Handed to a colleague (S10) or gone: it is no longer mine to see. Said once, by
+        // the reload that still has it open.
+        if (this.state.selectedId !== id || this.handingOver === id) return;
+        this.detailSeq++;
         this.set({ selectedId: null, detail: null });
       }
       this.notify(err);
@@ -460,7 +479,18 @@ export class Inbox {
 
   async reassign(conversation_id: string, operator_id: string): Promise<void> {
     this.set({ dialog: null });
-    await this.act(() => this.backend.call('reassign', { conversation_id, operator_id }));
+    this.handingOver = conversation_id;
+    try {
+      if (await this.act(() => this.backend.call('reassign', { conversation_id, operator_id }))) {
+        // It is the colleague's now and no longer visible to me: close it, not an error.
+        if (this.state.selectedId === conversation_id) {
+          this.detailSeq++;
+          this.set({ selectedId: null, detail: null });
+        }
+      }
+    } finally {
+      this.handingOver = null;
+    }
   }
 
   askClose(): void {

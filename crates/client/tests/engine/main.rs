@@ -495,6 +495,15 @@ async fn full_text_search_finds_german_and_english_offline() {
         "search syntax in the input is harmless"
     );
     assert!(hit("Bestellung").await.is_empty());
+    // The visitor's name is found too (diacritics folded), as a hit without a message.
+    let h = hit("mull").await;
+    assert_eq!(h.len(), 1, "{h:?}");
+    assert_eq!(h[0].conversation_id, c);
+    assert_eq!(h[0].message_id, None);
+    assert_eq!(
+        h[0].snippet,
+        format!("Jürgen {HIGHLIGHT_START}Müller{HIGHLIGHT_END}")
+    );
     w.engine.shutdown().await;
 }
 
@@ -555,6 +564,43 @@ async fn the_cli_signs_in_lists_sends_and_searches() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("invalid_credentials"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chat_reassigned_from_the_app_leaves_my_inbox() {
+    let w = world(None, Server::start(&server_args())).await;
+    let bob_email = w.api.new_operator(&w.admin, "Bob").await;
+    let bob = w.api.login(&bob_email, PASSWORD).await;
+    let _bob_stream = w.api.go_online(&bob).await;
+    let v = w.api.visitor("Nina").await;
+    let c = w.api.ask_for_person(&v).await;
+    let e = w.engine.clone();
+    eventually(10, "the chat", || {
+        let e = e.clone();
+        async move { in_folder(&e, Folder::Unassigned, c).await }
+    })
+    .await;
+    w.engine.assign(c).await.unwrap();
+    assert!(in_folder(&w.engine, Folder::Mine, c).await);
+    let bob_id: uuid::Uuid = bob.id.parse().unwrap();
+    w.engine.reassign(c, bob_id).await.unwrap();
+    // At once, and still once the stream has caught up: not mine any more.
+    assert!(!in_folder(&w.engine, Folder::Mine, c).await);
+    let ann = w.api.login(&w.ann_email, PASSWORD).await;
+    let expected = w.api.fresh_load(&ann).await;
+    let e = w.engine.clone();
+    eventually(10, "the cache equal to the server", || {
+        let (e, expected) = (e.clone(), expected.clone());
+        async move { e.snapshot().await.unwrap() == expected }
+    })
+    .await;
+    assert!(!in_folder(&w.engine, Folder::Mine, c).await);
+    assert_eq!(
+        w.engine.folder_counts().await.unwrap().mine.total,
+        0,
+        "the count agrees"
+    );
+    w.engine.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod conversations;
+pub mod crm;
 pub mod meta;
 pub mod playbooks;
 pub mod sync;
@@ -64,6 +65,17 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(conversations::assign))
         .routes(routes!(conversations::reassign))
         .routes(routes!(conversations::close))
+        .routes(routes!(crm::update_details))
+        .routes(routes!(crm::create_result))
+        .routes(routes!(crm::retry_push))
+        .routes(routes!(crm::audit))
+        .routes(routes!(
+            crm::get_pipedrive,
+            crm::set_pipedrive,
+            crm::delete_pipedrive
+        ))
+        .routes(routes!(crm::export_leads))
+        .routes(routes!(crm::export_deals))
         .routes(routes!(crate::realtime::operator_stream))
         .routes(routes!(playbooks::templates))
         .routes(routes!(playbooks::list, playbooks::create))

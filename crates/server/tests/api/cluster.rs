@@ -5,7 +5,7 @@
 //! node fires once on another, a node SIGKILLed during a burst loses no acknowledged
 //! message and none is delivered twice, a node rides out a PostgreSQL restart under load
 //! (503s while it is away, then everything acknowledged is there and streamed once); and an
-//! installation moves from SQLite to PostgreSQL.
+//! installation moves from SQLite to PostgreSQL. Nodes must share one secret key file.
 
 use crate::support::*;
 use frontdesk_store::testing::TestDatabase;
@@ -437,4 +437,36 @@ async fn a_node_rides_out_a_postgres_restart_under_load() {
             assert!(delivered.insert(m), "a message delivered twice");
         }
     }
+}
+
+#[tokio::test]
+async fn a_node_on_postgres_needs_the_shared_secret_key_file() {
+    // A key made up in the node's own directory would seal the Pipedrive token so that no
+    // other node could open it: a node on PostgreSQL must be told which key file to use.
+    let db = TestDatabase::new();
+    let data = tempfile::tempdir().unwrap();
+    let mut node = std::process::Command::new(env!("CARGO_BIN_EXE_frontdesk-server"))
+        .args(["--listen", "127.0.0.1:0", "--database", &db.url, "--data"])
+        .arg(data.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut exited = None;
+    for _ in 0..200 {
+        exited = node.try_wait().unwrap();
+        if exited.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let Some(status) = exited else {
+        node.kill().unwrap();
+        panic!("a node without --secret-key-file started");
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut node.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(!status.success(), "{stderr}");
+    assert!(stderr.contains("--secret-key-file"), "{stderr}");
+    assert!(!data.path().join("secret.key").exists());
 }

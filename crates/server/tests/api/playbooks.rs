@@ -133,7 +133,8 @@ async fn a_qualification_flow_captures_fields_and_creates_follow_ups() {
         .collect();
     assert_eq!(kinds, vec!["deal", "activity"]);
     assert_eq!(d["follow_ups"][0]["page_url"], "https://acme.test/signup");
-    assert_eq!(d["follow_ups"][0]["status"], "pending");
+    // A follow-up is a real record now; without a CRM connection it lives in Frontdesk only.
+    assert_eq!(d["follow_ups"][0]["status"], "local");
     assert_eq!(detail["conversation"]["visitor_name"], "Ada Lovelace");
     // The transcript shows the visitor's answers.
     assert!(detail["messages"]

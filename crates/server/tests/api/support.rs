@@ -43,6 +43,10 @@ pub fn storage_args(data: &Path) -> Vec<String> {
     vec!["--database".into(), url]
 }
 
+/// The secret key every test node of a cluster shares (nodes on one database must all have
+/// the same key: a token one node sealed is opened by another).
+const CLUSTER_KEY: &str = "Zm9vdGVzdGtleWZvcmZyb250ZGVza2NsdXN0ZXJ0ZXM=";
+
 /// Runs one SQL statement on the database of `data` (tests that damage a row on purpose).
 pub fn execute_sql(data: &Path, sqlite: &str, postgres: &str) {
     if on_postgres() {
@@ -79,7 +83,13 @@ impl Server {
     /// A server on `data` (which may hold an earlier server's database). On PostgreSQL the
     /// directory keeps the server's log and names its database (see [`storage_args`]).
     pub fn start_in(data: &Path, args: &[&str]) -> Server {
-        Server::launch(data, storage_args(data), args)
+        let mut storage = storage_args(data);
+        if on_postgres() {
+            // A server on PostgreSQL names its key file (created on first start).
+            storage.push("--secret-key-file".into());
+            storage.push(data.join("secret.key").display().to_string());
+        }
+        Server::launch(data, storage, args)
     }
 
     /// A server on SQLite in `data`, whatever the suite's backend.
@@ -92,7 +102,15 @@ impl Server {
     /// directory for its log.
     pub fn node(url: &str, args: &[&str]) -> Server {
         let tmp = tempfile::tempdir().expect("tempdir");
-        let mut s = Server::launch(tmp.path(), vec!["--database".into(), url.into()], args);
+        let key = tmp.path().join("secret.key");
+        std::fs::write(&key, CLUSTER_KEY).unwrap();
+        let storage = vec![
+            "--database".into(),
+            url.into(),
+            "--secret-key-file".into(),
+            key.display().to_string(),
+        ];
+        let mut s = Server::launch(tmp.path(), storage, args);
         s._tmp = Some(tmp);
         s
     }

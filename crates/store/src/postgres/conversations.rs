@@ -152,9 +152,12 @@ pub async fn details(c: &mut PgConnection, id: ConversationId) -> StoreResult<Co
     .await?;
     let (page_url, referrer, converted_url, language) =
         (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?);
+    // A follow-up's status is its result's push status.
     let follow_ups = sqlx::query(
-        "SELECT id, kind, title, fields, page_url, status, created_at FROM follow_ups
-         WHERE conversation_id = $1 ORDER BY created_at, id",
+        "SELECT f.id, f.kind, f.title, f.fields, f.page_url, COALESCE(r.sync_status, f.status), f.created_at,
+                f.result_id
+         FROM follow_ups f LEFT JOIN crm_results r ON r.id = f.result_id
+         WHERE f.conversation_id = $1 ORDER BY f.created_at, f.id",
     )
     .bind(id.to_string())
     .fetch_all(&mut *c)
@@ -170,6 +173,11 @@ pub async fn details(c: &mut PgConnection, id: ConversationId) -> StoreResult<Co
             page_url: r.try_get(4)?,
             status: r.try_get(5)?,
             created_at: r.try_get(6)?,
+            result_id: r
+                .try_get::<Option<String>, _>(7)?
+                .as_deref()
+                .map(parse_id)
+                .transpose()?,
         })
     })
     .collect::<StoreResult<Vec<_>>>()?;
@@ -178,8 +186,10 @@ pub async fn details(c: &mut PgConnection, id: ConversationId) -> StoreResult<Co
         referrer,
         converted_url,
         language,
-        fields: fields(c, id).await?,
+        fields: fields(&mut *c, id).await?,
         follow_ups,
+        sales: super::crm::sales(&mut *c, id).await?,
+        results: super::crm::results_of(c, id).await?,
     })
 }
 

@@ -162,6 +162,103 @@ const TABLES: &[Table] = &[
         identity: false,
     },
     Table {
+        name: "crm_persons",
+        columns: &[
+            ("id", Text),
+            ("name", Text),
+            ("emails", Text),
+            ("phones", Text),
+            ("visitor_id", Text),
+            ("remote_id", Int),
+            ("created_at", Int),
+            ("updated_at", Int),
+        ],
+        identity: false,
+    },
+    Table {
+        name: "crm_person_emails",
+        columns: &[("email", Text), ("person_id", Text)],
+        identity: false,
+    },
+    Table {
+        name: "crm_organizations",
+        columns: &[
+            ("id", Text),
+            ("name", Text),
+            ("name_key", Text),
+            ("address", Text),
+            ("remote_id", Int),
+            ("created_at", Int),
+        ],
+        identity: false,
+    },
+    Table {
+        name: "crm_results",
+        columns: &[
+            ("num", Int),
+            ("id", Text),
+            ("idempotency_key", Text),
+            ("conversation_id", Text),
+            ("kind", Text),
+            ("title", Text),
+            ("value", Int),
+            ("currency", Text),
+            ("person_id", Text),
+            ("org_id", Text),
+            ("owner_id", Text),
+            ("owner_name", Text),
+            ("source", Text),
+            ("converted_url", Text),
+            ("stage", Text),
+            ("activity_type", Text),
+            ("due_date", Text),
+            ("due_time", Text),
+            ("created_at", Int),
+            ("sync_status", Text),
+            ("sync_error", Text),
+            ("sync_url", Text),
+            ("attempts", Int),
+            ("next_attempt_at", Int),
+            ("remote_id", Text),
+            ("remote_note_id", Int),
+        ],
+        identity: true,
+    },
+    Table {
+        name: "crm_notes",
+        columns: &[
+            ("id", Text),
+            ("result_id", Text),
+            ("content", Text),
+            ("created_at", Int),
+        ],
+        identity: false,
+    },
+    Table {
+        name: "conversation_sales",
+        columns: &[
+            ("conversation_id", Text),
+            ("details", Text),
+            ("updated_at", Int),
+            ("updated_by_name", Text),
+        ],
+        identity: false,
+    },
+    Table {
+        name: "audit_log",
+        columns: &[
+            ("num", Int),
+            ("conversation_id", Text),
+            ("at", Int),
+            ("actor", Text),
+            ("action", Text),
+            ("fields", Text),
+            ("result_id", Text),
+            ("note", Text),
+        ],
+        identity: true,
+    },
+    Table {
         name: "follow_ups",
         columns: &[
             ("id", Text),
@@ -172,6 +269,7 @@ const TABLES: &[Table] = &[
             ("page_url", Text),
             ("status", Text),
             ("created_at", Int),
+            ("result_id", Text),
         ],
         identity: false,
     },
@@ -308,4 +406,59 @@ fn bind(args: &mut PgArguments, ty: Ty, value: &Value) -> StoreResult<()> {
         _ => return Err(bad()),
     };
     r.map_err(storage)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TABLES;
+    use std::collections::BTreeSet;
+
+    /// Every table and column of the SQLite schema is copied: a table added by a later
+    /// migration and forgotten here would be lost silently when moving to PostgreSQL.
+    #[test]
+    fn the_copy_covers_every_sqlite_table_and_column() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(crate::SqliteStore::open(dir.path(), std::sync::Arc::new(|_| {})).unwrap());
+        let c = rusqlite::Connection::open(dir.path().join("frontdesk.sqlite3")).unwrap();
+        let mut schema = BTreeSet::new();
+        let tables: Vec<String> = c
+            .prepare(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+            )
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        for t in tables {
+            let columns: Vec<String> = c
+                .prepare(&format!("SELECT name FROM pragma_table_info('{t}')"))
+                .unwrap()
+                .query_map([], |r| r.get(0))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            for col in columns {
+                schema.insert(format!("{t}.{col}"));
+            }
+        }
+        let copied: BTreeSet<String> = TABLES
+            .iter()
+            .flat_map(|t| {
+                t.columns
+                    .iter()
+                    .map(move |(c, _)| format!("{}.{c}", t.name))
+            })
+            .collect();
+        assert_eq!(
+            schema.difference(&copied).collect::<Vec<_>>(),
+            Vec::<&String>::new(),
+            "not copied to PostgreSQL"
+        );
+        assert_eq!(
+            copied.difference(&schema).collect::<Vec<_>>(),
+            Vec::<&String>::new(),
+            "not in the SQLite schema"
+        );
+    }
 }

@@ -12,6 +12,7 @@
 
 mod accounts;
 mod conversations;
+mod crm;
 mod import;
 mod nodes;
 mod playbooks;
@@ -31,6 +32,7 @@ use write_tx::PgTx;
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0001_init.sql"),
     include_str!("../../migrations/postgres/0002_presence.sql"),
+    include_str!("../../migrations/postgres/0003_crm.sql"),
 ];
 /// Any constant: the advisory lock that serializes migrations of nodes starting together.
 const MIGRATION_LOCK: i64 = 0x6672_6f6e_7464_6b31;
@@ -587,6 +589,93 @@ impl Store for PgStore {
         fresh_after: Millis,
     ) -> StoreResult<Vec<OperatorId>> {
         nodes::connected_elsewhere(&mut *self.read().await?, node, fresh_after).await
+    }
+
+    async fn update_sales_details(
+        &self,
+        conversation: ConversationId,
+        editor: Editor,
+        details: frontdesk_core::crm::SalesDetails,
+        now: Millis,
+    ) -> StoreResult<frontdesk_protocol::SalesDetailsView> {
+        in_write_tx!(self, |tx| {
+            sequencing::crm::update_sales_details(
+                &mut tx,
+                conversation,
+                &editor,
+                details.clone(),
+                now,
+            )
+            .await
+        })
+    }
+
+    async fn create_result(
+        &self,
+        conversation: ConversationId,
+        editor: Editor,
+        result: NewResult,
+        now: Millis,
+    ) -> StoreResult<(frontdesk_protocol::CreatedResultView, bool)> {
+        in_write_tx!(self, |tx| {
+            let creation = sequencing::crm::Creation {
+                kind: result.kind,
+                key: result.idempotency_key,
+                title: result.title.as_deref(),
+                creator: sequencing::crm::Creator::Operator(&editor),
+            };
+            sequencing::crm::create_result(&mut tx, conversation, creation, now).await
+        })
+    }
+
+    async fn result(&self, id: uuid::Uuid) -> StoreResult<frontdesk_protocol::CreatedResultView> {
+        crm::result_view(&mut *self.read().await?, id).await
+    }
+
+    async fn audit(
+        &self,
+        conversation: ConversationId,
+    ) -> StoreResult<Vec<frontdesk_protocol::AuditEntry>> {
+        crm::audit_of(&mut *self.read().await?, conversation).await
+    }
+
+    async fn export_results(
+        &self,
+        kind: frontdesk_protocol::ResultKind,
+    ) -> StoreResult<Vec<ExportRow>> {
+        let mut snapshot = self.snapshot().await?;
+        crm::export(&mut snapshot, kind).await
+    }
+
+    async fn due_pushes(&self, now: Millis, limit: u32) -> StoreResult<Vec<PushJob>> {
+        let mut snapshot = self.snapshot().await?;
+        crm::due(&mut snapshot, now, limit).await
+    }
+
+    async fn next_push_at(&self) -> StoreResult<Option<Millis>> {
+        crm::next_due(&mut *self.read().await?).await
+    }
+
+    async fn record_push(
+        &self,
+        result: uuid::Uuid,
+        update: PushUpdate,
+        now: Millis,
+    ) -> StoreResult<()> {
+        in_write_tx!(self, |tx| {
+            sequencing::crm::record_push(&mut tx, result, update.clone(), now).await
+        })
+    }
+
+    async fn retry_push(
+        &self,
+        result: uuid::Uuid,
+        editor: Editor,
+        now: Millis,
+    ) -> StoreResult<frontdesk_protocol::CreatedResultView> {
+        in_write_tx!(self, |tx| {
+            sequencing::crm::retry(&mut tx, result, &editor, now).await
+        })
     }
 
     fn head(&self) -> i64 {

@@ -7,12 +7,16 @@
 //! PostgreSQL makes a transaction visible before it releases its locks. Hence a snapshot
 //! that sees seq n+1 sees seq n (the argument in full: ARCHITECTURE.md, "Event order").
 
+use super::crm::RESULT_COLS;
 use super::rows::{self, CONVERSATION_COLS, CONVERSATION_FROM, MESSAGE_COLS};
+use crate::sequencing::crm::{
+    status_str, write_list, AuditRow, NewResultRow, PersonRow, StoredSales,
+};
 use crate::sequencing::{NewConversation, NewEvent, NewFollowUp, WriteTx, SYSTEM_ACTOR};
 use crate::*;
 use frontdesk_core::playbook::Playbook;
 use frontdesk_core::MessageId;
-use frontdesk_protocol::FieldValue;
+use frontdesk_protocol::{CreatedResultView, FieldValue, ResultKind, SyncView};
 use sqlx::{AssertSqlSafe, PgPool, Postgres, Row, Transaction};
 
 /// The NOTIFY channel that wakes every node's event tail after a commit with events.
@@ -139,6 +143,10 @@ impl PgTx {
 impl WriteTx for PgTx {
     fn set_actor(&mut self, actor: String) {
         self.actor = actor;
+    }
+
+    fn actor(&self) -> &str {
+        &self.actor
     }
 
     async fn conversation(&mut self, id: ConversationId) -> StoreResult<ConversationRecord> {
@@ -331,8 +339,8 @@ impl WriteTx for PgTx {
 
     async fn insert_follow_up(&mut self, f: &NewFollowUp) -> StoreResult<()> {
         let r = sqlx::query(
-            "INSERT INTO follow_ups (id, conversation_id, kind, title, fields, page_url, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO follow_ups (id, conversation_id, kind, title, fields, page_url, created_at, result_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(f.id.to_string())
         .bind(f.conversation_id.to_string())
@@ -341,6 +349,7 @@ impl WriteTx for PgTx {
         .bind(&f.fields)
         .bind(&f.page_url)
         .bind(f.now)
+        .bind(f.result_id.map(|r| r.to_string()))
         .execute(&mut *self.tx)
         .await;
         self.check(r).map(drop)
@@ -362,5 +371,322 @@ impl WriteTx for PgTx {
     async fn append_event(&mut self, e: NewEvent) -> StoreResult<()> {
         self.events.push((e, self.actor.clone()));
         Ok(())
+    }
+
+    async fn stored_sales(&mut self, id: ConversationId) -> StoreResult<Option<StoredSales>> {
+        super::crm::stored_sales(&mut self.tx, id).await
+    }
+
+    async fn save_sales(&mut self, id: ConversationId, s: &StoredSales) -> StoreResult<()> {
+        let r = sqlx::query(
+            "INSERT INTO conversation_sales (conversation_id, details, updated_at, updated_by_name) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (conversation_id) DO UPDATE SET details = excluded.details, updated_at = excluded.updated_at,
+                                                         updated_by_name = excluded.updated_by_name",
+        )
+        .bind(id.to_string())
+        .bind(&s.details)
+        .bind(s.updated_at)
+        .bind(&s.updated_by_name)
+        .execute(&mut *self.tx)
+        .await;
+        self.check(r).map(drop)
+    }
+
+    async fn result_by_key(
+        &mut self,
+        key: uuid::Uuid,
+    ) -> StoreResult<Option<(uuid::Uuid, ConversationId, ResultKind)>> {
+        let r = sqlx::query(
+            "SELECT id, conversation_id, kind FROM crm_results WHERE idempotency_key = $1",
+        )
+        .bind(key.to_string())
+        .fetch_optional(&mut *self.tx)
+        .await;
+        self.check(r)?
+            .map(|row| {
+                let kind: String = row.try_get(2)?;
+                Ok((
+                    rows::parse_id(&row.try_get::<String, _>(0)?)?,
+                    rows::parse_id(&row.try_get::<String, _>(1)?)?,
+                    ResultKind::parse(&kind)
+                        .ok_or_else(|| StoreError::Storage(format!("bad result kind {kind}")))?,
+                ))
+            })
+            .transpose()
+    }
+
+    async fn result(&mut self, id: uuid::Uuid) -> StoreResult<CreatedResultView> {
+        let r = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {RESULT_COLS} FROM crm_results WHERE id = $1 FOR UPDATE"
+        )))
+        .bind(id.to_string())
+        .fetch_one(&mut *self.tx)
+        .await;
+        super::crm::result_row(&self.check(r)?)
+    }
+
+    async fn insert_result(&mut self, n: &NewResultRow) -> StoreResult<()> {
+        let r = sqlx::query(
+            "INSERT INTO crm_results (id, idempotency_key, conversation_id, kind, title, value, currency, person_id, org_id,
+                                      owner_id, owner_name, source, converted_url, stage, activity_type, created_at,
+                                      sync_status, next_attempt_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+        )
+        .bind(n.id.to_string())
+        .bind(n.idempotency_key.to_string())
+        .bind(n.conversation_id.to_string())
+        .bind(n.kind.as_str())
+        .bind(&n.title)
+        .bind(n.value)
+        .bind(&n.currency)
+        .bind(n.person_id.to_string())
+        .bind(n.organization_id.map(|o| o.to_string()))
+        .bind(n.owner.as_ref().map(|(o, _)| o.to_string()))
+        .bind(n.owner.as_ref().map(|(_, name)| name.clone()))
+        .bind(n.source)
+        .bind(&n.converted_url)
+        .bind(n.stage)
+        .bind(n.activity_type)
+        .bind(n.created_at)
+        .bind(status_str(n.sync.status))
+        .bind(n.sync.next_attempt_at)
+        .execute(&mut *self.tx)
+        .await;
+        self.check(r).map(drop)
+    }
+
+    async fn set_sync(&mut self, id: uuid::Uuid, s: &SyncView) -> StoreResult<()> {
+        let r = sqlx::query(
+            "UPDATE crm_results SET sync_status = $2, sync_url = $3, sync_error = $4, attempts = $5,
+                    next_attempt_at = $6
+             WHERE id = $1",
+        )
+        .bind(id.to_string())
+        .bind(status_str(s.status))
+        .bind(&s.url)
+        .bind(&s.error)
+        .bind(s.attempts)
+        .bind(s.next_attempt_at)
+        .execute(&mut *self.tx)
+        .await;
+        self.check(r).map(drop)
+    }
+
+    async fn set_result_remote(
+        &mut self,
+        id: uuid::Uuid,
+        item: Option<&str>,
+        note: Option<i64>,
+    ) -> StoreResult<bool> {
+        let r = sqlx::query(
+            "UPDATE crm_results SET remote_id = COALESCE($2, remote_id),
+                    remote_note_id = COALESCE($3, remote_note_id)
+             WHERE id = $1",
+        )
+        .bind(id.to_string())
+        .bind(item)
+        .bind(note)
+        .execute(&mut *self.tx)
+        .await;
+        Ok(self.check(r)?.rows_affected() > 0)
+    }
+
+    async fn insert_note(
+        &mut self,
+        result: uuid::Uuid,
+        content: &str,
+        now: Millis,
+    ) -> StoreResult<()> {
+        let r = sqlx::query(
+            "INSERT INTO crm_notes (id, result_id, content, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(uuid::Uuid::now_v7().to_string())
+        .bind(result.to_string())
+        .bind(content)
+        .bind(now)
+        .execute(&mut *self.tx)
+        .await;
+        self.check(r).map(drop)
+    }
+
+    async fn messages(&mut self, id: ConversationId) -> StoreResult<Vec<MessageView>> {
+        super::conversations::messages_after(&mut self.tx, id, 0, i64::MAX).await
+    }
+
+    async fn converted_url(&mut self, id: ConversationId) -> StoreResult<Option<String>> {
+        let r = sqlx::query_scalar("SELECT converted_url FROM conversations WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_one(&mut *self.tx)
+            .await;
+        self.check(r)
+    }
+
+    async fn meta(&mut self, key: &str) -> StoreResult<Option<String>> {
+        super::playbooks::meta(&mut self.tx, key).await
+    }
+
+    async fn person_by_email(&mut self, email_key: &str) -> StoreResult<Option<uuid::Uuid>> {
+        let r = sqlx::query_scalar::<_, String>(
+            "SELECT person_id FROM crm_person_emails WHERE email = $1",
+        )
+        .bind(email_key)
+        .fetch_optional(&mut *self.tx)
+        .await;
+        self.check(r)?.as_deref().map(rows::parse_id).transpose()
+    }
+
+    async fn person_of_visitor(&mut self, visitor: VisitorId) -> StoreResult<Option<uuid::Uuid>> {
+        let r = sqlx::query_scalar::<_, String>(
+            "SELECT id FROM crm_persons WHERE visitor_id = $1 ORDER BY created_at, id LIMIT 1",
+        )
+        .bind(visitor.to_string())
+        .fetch_optional(&mut *self.tx)
+        .await;
+        self.check(r)?.as_deref().map(rows::parse_id).transpose()
+    }
+
+    async fn person(&mut self, id: uuid::Uuid) -> StoreResult<PersonRow> {
+        // Held, like a conversation: two nodes adding emails to one person take turns.
+        let r = sqlx::query("SELECT 1 FROM crm_persons WHERE id = $1 FOR UPDATE")
+            .bind(id.to_string())
+            .execute(&mut *self.tx)
+            .await;
+        self.check(r)?;
+        super::crm::person(&mut self.tx, id).await.map(|(p, _)| p)
+    }
+
+    async fn insert_person(&mut self, p: &PersonRow, now: Millis) -> StoreResult<()> {
+        let r = sqlx::query(
+            "INSERT INTO crm_persons (id, name, emails, phones, visitor_id, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $6)",
+        )
+        .bind(p.id.to_string())
+        .bind(&p.name)
+        .bind(write_list(&p.emails)?)
+        .bind(write_list(&p.phones)?)
+        .bind(p.visitor_id.map(|v| v.to_string()))
+        .bind(now)
+        .execute(&mut *self.tx)
+        .await;
+        self.check(r).map(drop)
+    }
+
+    async fn update_person(&mut self, p: &PersonRow, now: Millis) -> StoreResult<()> {
+        let r = sqlx::query(
+            "UPDATE crm_persons SET name = $2, emails = $3, phones = $4, visitor_id = $5, updated_at = $6
+             WHERE id = $1",
+        )
+        .bind(p.id.to_string())
+        .bind(&p.name)
+        .bind(write_list(&p.emails)?)
+        .bind(write_list(&p.phones)?)
+        .bind(p.visitor_id.map(|v| v.to_string()))
+        .bind(now)
+        .execute(&mut *self.tx)
+        .await;
+        self.check(r).map(drop)
+    }
+
+    async fn insert_person_email(
+        &mut self,
+        email_key: &str,
+        person: uuid::Uuid,
+        keep_existing: bool,
+    ) -> StoreResult<()> {
+        let sql = if keep_existing {
+            "INSERT INTO crm_person_emails (email, person_id) VALUES ($1, $2) ON CONFLICT (email) DO NOTHING"
+        } else {
+            "INSERT INTO crm_person_emails (email, person_id) VALUES ($1, $2)"
+        };
+        let r = sqlx::query(sql)
+            .bind(email_key)
+            .bind(person.to_string())
+            .execute(&mut *self.tx)
+            .await;
+        self.check(r).map(drop)
+    }
+
+    async fn organization_by_key(&mut self, name_key: &str) -> StoreResult<Option<uuid::Uuid>> {
+        let r =
+            sqlx::query_scalar::<_, String>("SELECT id FROM crm_organizations WHERE name_key = $1")
+                .bind(name_key)
+                .fetch_optional(&mut *self.tx)
+                .await;
+        self.check(r)?.as_deref().map(rows::parse_id).transpose()
+    }
+
+    async fn insert_organization(
+        &mut self,
+        id: uuid::Uuid,
+        name: &str,
+        name_key: &str,
+        address: Option<&str>,
+        now: Millis,
+    ) -> StoreResult<()> {
+        let r = sqlx::query(
+            "INSERT INTO crm_organizations (id, name, name_key, address, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(id.to_string())
+        .bind(name)
+        .bind(name_key)
+        .bind(address)
+        .bind(now)
+        .execute(&mut *self.tx)
+        .await;
+        self.check(r).map(drop)
+    }
+
+    async fn fill_organization_address(
+        &mut self,
+        id: uuid::Uuid,
+        address: &str,
+    ) -> StoreResult<()> {
+        let r = sqlx::query(
+            "UPDATE crm_organizations SET address = COALESCE(address, $2) WHERE id = $1",
+        )
+        .bind(id.to_string())
+        .bind(address)
+        .execute(&mut *self.tx)
+        .await;
+        self.check(r).map(drop)
+    }
+
+    async fn set_person_remote(&mut self, id: uuid::Uuid, remote_id: i64) -> StoreResult<bool> {
+        let r = sqlx::query("UPDATE crm_persons SET remote_id = $2 WHERE id = $1")
+            .bind(id.to_string())
+            .bind(remote_id)
+            .execute(&mut *self.tx)
+            .await;
+        Ok(self.check(r)?.rows_affected() > 0)
+    }
+
+    async fn set_organization_remote(
+        &mut self,
+        id: uuid::Uuid,
+        remote_id: i64,
+    ) -> StoreResult<bool> {
+        let r = sqlx::query("UPDATE crm_organizations SET remote_id = $2 WHERE id = $1")
+            .bind(id.to_string())
+            .bind(remote_id)
+            .execute(&mut *self.tx)
+            .await;
+        Ok(self.check(r)?.rows_affected() > 0)
+    }
+
+    async fn insert_audit(&mut self, a: &AuditRow<'_>) -> StoreResult<()> {
+        let r = sqlx::query(
+            "INSERT INTO audit_log (conversation_id, at, actor, action, fields, result_id, note)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(a.conversation_id.to_string())
+        .bind(a.at)
+        .bind(&self.actor)
+        .bind(a.action)
+        .bind(&a.fields)
+        .bind(a.result_id.map(|r| r.to_string()))
+        .bind(a.note)
+        .execute(&mut *self.tx)
+        .await;
+        self.check(r).map(drop)
     }
 }

@@ -3,11 +3,13 @@
 //! path; this writes what it decided.
 
 use super::lifecycle::{self, add_message, emit, playbook_of, BotRun, Next};
-use super::{actor_json, prompt_view, waits_for_answer, NewConversation, NewFollowUp, WriteTx};
+use super::{
+    actor_json, crm, prompt_view, waits_for_answer, NewConversation, NewFollowUp, WriteTx,
+};
 use crate::*;
-use frontdesk_core::playbook::{BotStep, Input, Playbook, PromptSpec, Stop};
+use frontdesk_core::playbook::{BotStep, FollowUpKind, Input, Playbook, PromptSpec, Stop};
 use frontdesk_core::{Actor, Audience, Command, Language, MessageId};
-use frontdesk_protocol::EventBody;
+use frontdesk_protocol::{EventBody, ResultKind};
 
 /// "Talk to a person": the visitor's open conversation (created if none) gets
 /// `RequestLiveChat`. When a playbook runs (or the visitor came with one), the handoff goes
@@ -182,7 +184,7 @@ pub(crate) async fn persist_step(
             tx.set_visitor_name(conversation.visitor_id, value).await?;
         }
     }
-    store_conversion(tx, id, &step, page_url, now).await?;
+    store_conversion(tx, id, &pb, &step, page_url, now).await?;
     let (bot_card, qualified) = match &step.stop {
         Some(Stop::Await(card)) | Some(Stop::LiveChat(card)) => (Some(card.clone()), None),
         Some(Stop::End { qualified }) => (None, Some(*qualified)),
@@ -231,6 +233,7 @@ pub(crate) async fn persist_step(
 async fn store_conversion(
     tx: &mut impl WriteTx,
     id: ConversationId,
+    pb: &Playbook,
     step: &BotStep,
     page_url: Option<String>,
     now: Millis,
@@ -248,18 +251,41 @@ async fn store_conversion(
     if !step.follow_ups.is_empty() {
         let fields = serde_json::to_string(&tx.fields(id).await?)
             .map_err(|e| StoreError::Storage(e.to_string()))?;
+        // Follow-up cards (S5) create real results through the operators' code path, as the
+        // bot; the follow-up's id is the idempotency key.
+        let visitor = tx.actor().to_owned();
+        tx.set_actor(actor_json(&ActorView {
+            kind: frontdesk_protocol::ActorKind::Bot,
+            id: None,
+            name: Some(pb.appearance.bot_name.clone()),
+        }));
         for f in &step.follow_ups {
+            let follow_up = uuid::Uuid::now_v7();
+            let kind = match f.kind {
+                FollowUpKind::Activity => ResultKind::Activity,
+                FollowUpKind::Lead => ResultKind::Lead,
+                FollowUpKind::Deal => ResultKind::Deal,
+            };
+            let creation = crm::Creation {
+                kind,
+                key: follow_up,
+                title: Some(&f.title),
+                creator: crm::Creator::Bot,
+            };
+            let (result, _) = crm::create_result(tx, id, creation, now).await?;
             tx.insert_follow_up(&NewFollowUp {
-                id: uuid::Uuid::now_v7(),
+                id: follow_up,
                 conversation_id: id,
                 kind: f.kind.as_str(),
                 title: f.title.clone(),
                 fields: fields.clone(),
                 page_url: page.clone(),
                 now,
+                result_id: Some(result.id),
             })
             .await?;
         }
+        tx.set_actor(visitor);
     }
     Ok(())
 }

@@ -126,6 +126,20 @@ async fn apply_command(
         ..before.clone()
     };
     tx.update_lifecycle(&after).await?;
+    // The audit trail (B10): who assigned, reassigned, closed or released it.
+    let audited = match command {
+        Command::Assign { .. } => Some((
+            "assigned",
+            after.handled_by.as_ref().map(|(_, n)| n.clone()),
+        )),
+        Command::Reassign { to_name, .. } => Some(("reassigned", Some(to_name.clone()))),
+        Command::Close { .. } => Some(("closed", None)),
+        Command::Release { .. } => Some(("released", None)),
+        _ => None,
+    };
+    if let Some((action, note)) = audited {
+        super::crm::audit(tx, id, action, &[], None, note.as_deref(), now).await?;
+    }
     for effect in &outcome.effects {
         match effect {
             Effect::Upsert { to } => {

@@ -8,6 +8,8 @@
 //!
 //! - [`lifecycle`]: lifecycle commands, messages, events, handing chats back.
 //! - [`bot`]: the visitor's playbook: start, answers, "talk to a person", the bot's steps.
+//! - [`crm`]: sales records: editable details, created results (also the bot's follow-up
+//!   cards'), the push queue's progress, the audit trail.
 //!
 //! A step may lead to another (a bot reaching its livechat card requests a person; a chat
 //! entering offline mode runs the bot on under that card): [`lifecycle::settle`] runs such
@@ -15,12 +17,14 @@
 //! the backend's are).
 
 pub(crate) mod bot;
+pub(crate) mod crm;
 pub(crate) mod lifecycle;
 
 use crate::*;
+use crm::{AuditRow, NewResultRow, PersonRow, StoredSales};
 use frontdesk_core::playbook::{Playbook, PromptSpec};
 use frontdesk_core::MessageId;
-use frontdesk_protocol::{FieldValue, Prompt};
+use frontdesk_protocol::{CreatedResultView, FieldValue, Prompt, ResultKind, SyncView};
 
 /// The actor of events whose request names none: the server itself.
 pub(crate) const SYSTEM_ACTOR: &str = r#"{"kind":"system","id":null,"name":null}"#;
@@ -30,6 +34,8 @@ pub(crate) const SYSTEM_ACTOR: &str = r#"{"kind":"system","id":null,"name":null}
 pub(crate) trait WriteTx {
     /// Who causes the events appended from now on (a serialized [`ActorView`]).
     fn set_actor(&mut self, actor: String);
+    /// The current actor (to restore it after acting as someone else, e.g. the bot).
+    fn actor(&self) -> &str;
 
     /// The conversation, held against other writers until the transaction ends (two nodes
     /// assigning the same chat: the second one reads the first one's result).
@@ -92,6 +98,76 @@ pub(crate) trait WriteTx {
     /// Appends an event to the stream, caused by the current actor. The backend gives it its
     /// `seq` so that seq order is commit order (see `ARCHITECTURE.md`, "Event order").
     async fn append_event(&mut self, e: NewEvent) -> StoreResult<()>;
+
+    // Sales records (`crm`).
+    /// The conversation's details as last edited, if someone edited them.
+    async fn stored_sales(&mut self, id: ConversationId) -> StoreResult<Option<StoredSales>>;
+    async fn save_sales(&mut self, id: ConversationId, sales: &StoredSales) -> StoreResult<()>;
+    /// The result an idempotency key created: its id, conversation and kind.
+    async fn result_by_key(
+        &mut self,
+        key: uuid::Uuid,
+    ) -> StoreResult<Option<(uuid::Uuid, ConversationId, ResultKind)>>;
+    /// A created result, held against other writers like [`WriteTx::conversation`].
+    async fn result(&mut self, id: uuid::Uuid) -> StoreResult<CreatedResultView>;
+    async fn insert_result(&mut self, r: &NewResultRow) -> StoreResult<()>;
+    /// Stores a result's sync columns (status, url, error, attempts, next attempt).
+    async fn set_sync(&mut self, id: uuid::Uuid, sync: &SyncView) -> StoreResult<()>;
+    /// Stores the remote item's and / or note's id; whether the result exists.
+    async fn set_result_remote(
+        &mut self,
+        id: uuid::Uuid,
+        item: Option<&str>,
+        note: Option<i64>,
+    ) -> StoreResult<bool>;
+    async fn insert_note(
+        &mut self,
+        result: uuid::Uuid,
+        content: &str,
+        now: Millis,
+    ) -> StoreResult<()>;
+    /// The conversation's transcript, oldest first.
+    async fn messages(&mut self, id: ConversationId) -> StoreResult<Vec<MessageView>>;
+    /// The page where the conversation converted (B7), if it did.
+    async fn converted_url(&mut self, id: ConversationId) -> StoreResult<Option<String>>;
+    async fn meta(&mut self, key: &str) -> StoreResult<Option<String>>;
+    /// The person an email (its [`frontdesk_core::crm::email_key`]) belongs to.
+    async fn person_by_email(&mut self, email_key: &str) -> StoreResult<Option<uuid::Uuid>>;
+    /// The first person created for a visitor.
+    async fn person_of_visitor(&mut self, visitor: VisitorId) -> StoreResult<Option<uuid::Uuid>>;
+    async fn person(&mut self, id: uuid::Uuid) -> StoreResult<PersonRow>;
+    async fn insert_person(&mut self, p: &PersonRow, now: Millis) -> StoreResult<()>;
+    async fn update_person(&mut self, p: &PersonRow, now: Millis) -> StoreResult<()>;
+    /// Gives the email to `person`. When another person has it: with `keep_existing` nothing
+    /// happens, without it the statement fails (on PostgreSQL the transaction runs again).
+    async fn insert_person_email(
+        &mut self,
+        email_key: &str,
+        person: uuid::Uuid,
+        keep_existing: bool,
+    ) -> StoreResult<()>;
+    async fn organization_by_key(&mut self, name_key: &str) -> StoreResult<Option<uuid::Uuid>>;
+    async fn insert_organization(
+        &mut self,
+        id: uuid::Uuid,
+        name: &str,
+        name_key: &str,
+        address: Option<&str>,
+        now: Millis,
+    ) -> StoreResult<()>;
+    /// Sets the organization's address if it has none.
+    async fn fill_organization_address(&mut self, id: uuid::Uuid, address: &str)
+        -> StoreResult<()>;
+    /// Whether the person exists.
+    async fn set_person_remote(&mut self, id: uuid::Uuid, remote_id: i64) -> StoreResult<bool>;
+    /// Whether the organization exists.
+    async fn set_organization_remote(
+        &mut self,
+        id: uuid::Uuid,
+        remote_id: i64,
+    ) -> StoreResult<bool>;
+    /// Appends a line to the conversation's audit trail, by the current actor.
+    async fn insert_audit(&mut self, a: &AuditRow<'_>) -> StoreResult<()>;
 }
 
 /// A conversation to create, in the bot state.
@@ -118,6 +194,8 @@ pub(crate) struct NewFollowUp {
     pub fields: String,
     pub page_url: Option<String>,
     pub now: Millis,
+    /// The lead, deal or activity it created.
+    pub result_id: Option<uuid::Uuid>,
 }
 
 /// An event before it has its `seq`.

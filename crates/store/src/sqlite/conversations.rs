@@ -207,8 +207,11 @@ pub fn details(c: &Connection, id: ConversationId) -> StoreResult<ConversationDe
         .query_row([id.to_string()], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
         })?;
+    // A follow-up's status is its result's push status.
     let mut st = c.prepare_cached(
-        "SELECT id, kind, title, fields, page_url, status, created_at FROM follow_ups WHERE conversation_id = ?1 ORDER BY created_at, id",
+        "SELECT f.id, f.kind, f.title, f.fields, f.page_url, COALESCE(r.sync_status, f.status), f.created_at, f.result_id
+         FROM follow_ups f LEFT JOIN crm_results r ON r.id = f.result_id
+         WHERE f.conversation_id = ?1 ORDER BY f.created_at, f.id",
     )?;
     let raw = st
         .query_map([id.to_string()], |r| {
@@ -220,23 +223,27 @@ pub fn details(c: &Connection, id: ConversationId) -> StoreResult<ConversationDe
                 r.get::<_, Option<String>>(4)?,
                 r.get::<_, String>(5)?,
                 r.get::<_, i64>(6)?,
+                r.get::<_, Option<String>>(7)?,
             ))
         })?
         .collect::<Result<Vec<_>, _>>()?;
     let follow_ups = raw
         .into_iter()
-        .map(|(fid, kind, title, fields, page_url, status, created_at)| {
-            Ok(FollowUpView {
-                id: rows::parse_id(&fid)?,
-                kind,
-                title,
-                fields: serde_json::from_str(&fields)
-                    .map_err(|e| StoreError::Storage(e.to_string()))?,
-                page_url,
-                status,
-                created_at,
-            })
-        })
+        .map(
+            |(fid, kind, title, fields, page_url, status, created_at, result)| {
+                Ok(FollowUpView {
+                    id: rows::parse_id(&fid)?,
+                    kind,
+                    title,
+                    fields: serde_json::from_str(&fields)
+                        .map_err(|e| StoreError::Storage(e.to_string()))?,
+                    page_url,
+                    status,
+                    created_at,
+                    result_id: result.map(|r| rows::parse_id(&r)).transpose()?,
+                })
+            },
+        )
         .collect::<StoreResult<Vec<_>>>()?;
     Ok(ConversationDetails {
         page_url,
@@ -245,6 +252,8 @@ pub fn details(c: &Connection, id: ConversationId) -> StoreResult<ConversationDe
         language,
         fields: fields(c, id)?,
         follow_ups,
+        sales: super::crm::sales(c, id)?,
+        results: super::crm::results_of(c, id)?,
     })
 }
 

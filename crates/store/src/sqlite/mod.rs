@@ -7,6 +7,7 @@
 //! code. Async callers wait on a oneshot that resolves after COMMIT.
 
 mod conversations;
+mod crm;
 mod playbooks;
 mod rows;
 mod write_tx;
@@ -25,6 +26,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0001_init.sql"),
     include_str!("../../migrations/sqlite/0002_playbooks.sql"),
     include_str!("../../migrations/sqlite/0003_operator_protocol.sql"),
+    include_str!("../../migrations/sqlite/0004_crm.sql"),
 ];
 const READERS: usize = 4;
 
@@ -780,6 +782,121 @@ impl Store for SqliteStore {
         _fresh_after: Millis,
     ) -> StoreResult<Vec<OperatorId>> {
         Ok(Vec::new())
+    }
+
+    async fn update_sales_details(
+        &self,
+        conversation: ConversationId,
+        editor: Editor,
+        details: frontdesk_core::crm::SalesDetails,
+        now: Millis,
+    ) -> StoreResult<frontdesk_protocol::SalesDetailsView> {
+        self.writer
+            .run(move |conn, ctx| {
+                run_ready(sequencing::crm::update_sales_details(
+                    &mut SqliteTx { conn, ctx },
+                    conversation,
+                    &editor,
+                    details,
+                    now,
+                ))
+            })
+            .await
+    }
+
+    async fn create_result(
+        &self,
+        conversation: ConversationId,
+        editor: Editor,
+        result: NewResult,
+        now: Millis,
+    ) -> StoreResult<(frontdesk_protocol::CreatedResultView, bool)> {
+        self.writer
+            .run(move |conn, ctx| {
+                let creation = sequencing::crm::Creation {
+                    kind: result.kind,
+                    key: result.idempotency_key,
+                    title: result.title.as_deref(),
+                    creator: sequencing::crm::Creator::Operator(&editor),
+                };
+                run_ready(sequencing::crm::create_result(
+                    &mut SqliteTx { conn, ctx },
+                    conversation,
+                    creation,
+                    now,
+                ))
+            })
+            .await
+    }
+
+    async fn result(&self, id: uuid::Uuid) -> StoreResult<frontdesk_protocol::CreatedResultView> {
+        self.read(move |c| crm::result_view(c, id)).await
+    }
+
+    async fn audit(
+        &self,
+        conversation: ConversationId,
+    ) -> StoreResult<Vec<frontdesk_protocol::AuditEntry>> {
+        self.read(move |c| crm::audit_of(c, conversation)).await
+    }
+
+    async fn export_results(
+        &self,
+        kind: frontdesk_protocol::ResultKind,
+    ) -> StoreResult<Vec<ExportRow>> {
+        self.read(move |c| {
+            let c = c.unchecked_transaction()?;
+            crm::export(&c, kind)
+        })
+        .await
+    }
+
+    async fn due_pushes(&self, now: Millis, limit: u32) -> StoreResult<Vec<PushJob>> {
+        self.read(move |c| {
+            let c = c.unchecked_transaction()?;
+            crm::due(&c, now, limit)
+        })
+        .await
+    }
+
+    async fn next_push_at(&self) -> StoreResult<Option<Millis>> {
+        self.read(crm::next_due).await
+    }
+
+    async fn record_push(
+        &self,
+        result: uuid::Uuid,
+        update: PushUpdate,
+        now: Millis,
+    ) -> StoreResult<()> {
+        self.writer
+            .run(move |conn, ctx| {
+                run_ready(sequencing::crm::record_push(
+                    &mut SqliteTx { conn, ctx },
+                    result,
+                    update,
+                    now,
+                ))
+            })
+            .await
+    }
+
+    async fn retry_push(
+        &self,
+        result: uuid::Uuid,
+        editor: Editor,
+        now: Millis,
+    ) -> StoreResult<frontdesk_protocol::CreatedResultView> {
+        self.writer
+            .run(move |conn, ctx| {
+                run_ready(sequencing::crm::retry(
+                    &mut SqliteTx { conn, ctx },
+                    result,
+                    &editor,
+                    now,
+                ))
+            })
+            .await
     }
 
     fn head(&self) -> i64 {

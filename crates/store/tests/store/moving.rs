@@ -1,4 +1,5 @@
-//! Moving an installation from SQLite to PostgreSQL keeps everything, cursors included.
+//! Moving an installation from SQLite to PostgreSQL keeps everything, cursors and sales
+//! records included.
 
 use crate::harness::*;
 use frontdesk_core::{Actor, Command, MessageId};
@@ -63,6 +64,35 @@ async fn a_sqlite_database_moves_to_postgres_with_cursors_intact() {
         .create_playbook(uuid::Uuid::now_v7(), playbook, true, now())
         .await
         .unwrap();
+    // Sales records: details, a lead queued for the push, the audit trail.
+    let editor = Editor {
+        operator: anna.id,
+        role: anna.role,
+        name: "Anna".into(),
+    };
+    let details = frontdesk_core::crm::SalesDetails {
+        contact_name: Some("Lea".into()),
+        emails: vec!["lea@example.com".into()],
+        organization_name: Some("Acme".into()),
+        ..Default::default()
+    };
+    store
+        .update_sales_details(chat.id, editor.clone(), details, now())
+        .await
+        .unwrap();
+    store.set_meta(PUSH_ENABLED_META, "1".into()).await.unwrap();
+    let lead = NewResult {
+        kind: frontdesk_protocol::ResultKind::Lead,
+        idempotency_key: uuid::Uuid::now_v7(),
+        title: None,
+    };
+    store
+        .create_result(chat.id, editor.clone(), lead, now())
+        .await
+        .unwrap();
+    let details = store.details(chat.id).await.unwrap();
+    let audit = store.audit(chat.id).await.unwrap();
+    let jobs = store.due_pushes(now() + 1, 10).await.unwrap();
     let owner = StreamOwner::Operator(anna.id);
     let events = replayed(store.replay(owner, 0, 1000).await.unwrap());
     let (conversation, messages) = (
@@ -96,6 +126,13 @@ async fn a_sqlite_database_moves_to_postgres_with_cursors_intact() {
     );
     assert!(new.session("token-hash").await.unwrap().is_some());
     assert_eq!(new.list_playbooks().await.unwrap().len(), 1);
+    assert_eq!(new.details(chat.id).await.unwrap(), details);
+    assert_eq!(new.audit(chat.id).await.unwrap(), audit);
+    let moved_jobs = new.due_pushes(now() + 1, 10).await.unwrap();
+    assert_eq!(moved_jobs.len(), 1);
+    assert_eq!(moved_jobs[0].result, jobs[0].result);
+    assert_eq!(moved_jobs[0].person, jobs[0].person);
+    assert_eq!(moved_jobs[0].note, jobs[0].note);
     // Writing goes on after the copied seqs and row numbers.
     let more = NewMessage {
         id: MessageId::new(),

@@ -1,8 +1,9 @@
 //! Several PostgreSQL pools on one database, standing in for several server nodes: event
-//! order under concurrent writers, and a claim race with exactly one winner.
+//! order under concurrent writers, a claim race with exactly one winner, and sales records
+//! created at once on several nodes existing once.
 
 use crate::harness::*;
-use frontdesk_core::{Command, Rejection, VisitorId};
+use frontdesk_core::{Command, ConversationId, Rejection, VisitorId};
 use frontdesk_protocol::{ActorView, AuthorKind};
 use frontdesk_store::testing::TestDatabase;
 use frontdesk_store::*;
@@ -211,5 +212,137 @@ async fn a_claim_race_across_nodes_has_exactly_one_winner() {
         assert_eq!(winners.len(), 1, "round {round}: exactly one winner");
         let stored = nodes[NODES - 1].store.conversation(chat.id).await.unwrap();
         assert_eq!(stored.state.assignee(), Some(winners[0]));
+    }
+}
+
+/// A chat of a new visitor, assigned to `op`, with sales details naming `email` and `org`.
+async fn chat_about(
+    store: &dyn Store,
+    op: &OperatorRecord,
+    email: &str,
+    org: &str,
+) -> ConversationId {
+    let visitor = VisitorId::new();
+    let record = VisitorRecord {
+        id: visitor,
+        name: None,
+        playbook_id: None,
+        language: None,
+    };
+    store.create_visitor(record, now()).await.unwrap();
+    let chat = store
+        .request_live_chat(visitor, ONLINE, now())
+        .await
+        .unwrap();
+    let assign = Command::Assign {
+        operator: op.id,
+        operator_name: op.display_name.clone(),
+    };
+    let actor = ActorView::operator(op.id.0, op.display_name.clone());
+    store.apply(chat.id, assign, actor, now()).await.unwrap();
+    let details = frontdesk_core::crm::SalesDetails {
+        contact_name: Some("Lea".into()),
+        emails: vec![email.into()],
+        organization_name: Some(org.into()),
+        ..Default::default()
+    };
+    store
+        .update_sales_details(chat.id, editor(op), details, now())
+        .await
+        .unwrap();
+    chat.id
+}
+
+fn editor(op: &OperatorRecord) -> Editor {
+    Editor {
+        operator: op.id,
+        role: op.role,
+        name: op.display_name.clone(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sales_records_created_at_once_on_several_nodes_exist_once() {
+    use frontdesk_protocol::ResultKind;
+    let db = tokio::task::spawn_blocking(TestDatabase::new)
+        .await
+        .unwrap();
+    let nodes = nodes(&db).await;
+    let first = nodes[0].store.clone();
+    let op = operator(first.as_ref(), "Op").await;
+    for round in 0..5 {
+        // The same idempotency key on every node: one lead, the others find it.
+        let chat = chat_about(
+            first.as_ref(),
+            &op,
+            &format!("key{round}@example.com"),
+            "Key",
+        )
+        .await;
+        let key = uuid::Uuid::now_v7();
+        let start = Arc::new(tokio::sync::Barrier::new(NODES));
+        let tasks: Vec<_> = nodes
+            .iter()
+            .map(|node| {
+                let (store, op, start) = (node.store.clone(), op.clone(), start.clone());
+                tokio::spawn(async move {
+                    start.wait().await;
+                    let new = NewResult {
+                        kind: ResultKind::Lead,
+                        idempotency_key: key,
+                        title: None,
+                    };
+                    store.create_result(chat, editor(&op), new, now()).await
+                })
+            })
+            .collect();
+        let mut ids = Vec::new();
+        let mut created = 0;
+        for t in tasks {
+            let (result, existed) = t.await.unwrap().unwrap();
+            ids.push(result.id);
+            created += usize::from(!existed);
+        }
+        ids.dedup();
+        assert_eq!(ids.len(), 1, "round {round}: one lead for one key");
+        assert_eq!(created, 1, "round {round}: created once");
+
+        // One new email in three chats, a lead from each on its own node: one person, one
+        // organization.
+        let email = format!("race{round}@example.com");
+        let org = format!("Race {round} GmbH");
+        let mut chats = Vec::new();
+        for _ in 0..NODES {
+            chats.push(chat_about(first.as_ref(), &op, &email, &org).await);
+        }
+        let start = Arc::new(tokio::sync::Barrier::new(NODES));
+        let tasks: Vec<_> = nodes
+            .iter()
+            .zip(chats)
+            .map(|(node, chat)| {
+                let (store, op, start) = (node.store.clone(), op.clone(), start.clone());
+                tokio::spawn(async move {
+                    start.wait().await;
+                    let new = NewResult {
+                        kind: ResultKind::Lead,
+                        idempotency_key: uuid::Uuid::now_v7(),
+                        title: None,
+                    };
+                    store.create_result(chat, editor(&op), new, now()).await
+                })
+            })
+            .collect();
+        let mut parties = Vec::new();
+        for t in tasks {
+            let (lead, existed) = t.await.unwrap().unwrap();
+            assert!(!existed);
+            parties.push((lead.person_id.unwrap(), lead.organization_id.unwrap()));
+        }
+        parties.dedup();
+        assert_eq!(
+            parties.len(),
+            1,
+            "round {round}: one person and one organization"
+        );
     }
 }

@@ -249,3 +249,239 @@ async fn database_head(store: &dyn Store) -> i64 {
         Changes::ResyncRequired { head } => head,
     }
 }
+
+fn editor(op: &OperatorRecord) -> Editor {
+    Editor {
+        operator: op.id,
+        role: op.role,
+        name: op.display_name.clone(),
+    }
+}
+
+fn lea_details() -> frontdesk_core::crm::SalesDetails {
+    frontdesk_core::crm::SalesDetails {
+        value: Some(5000),
+        currency: Some("EUR".into()),
+        contact_name: Some("Lea Berg".into()),
+        emails: vec!["Lea@Example.com".into()],
+        phones: vec!["+49 30 1234".into()],
+        organization_name: Some("Acme GmbH".into()),
+        organization_address: None,
+        notes: Some("wants 20 seats".into()),
+    }
+}
+
+/// An assigned chat of a new visitor.
+async fn assigned_chat(t: &TestStore, op: &OperatorRecord) -> frontdesk_core::ConversationId {
+    let visitor = t.visitor().await;
+    let chat = t
+        .store
+        .request_live_chat(visitor, ONLINE, now())
+        .await
+        .unwrap();
+    let assign = Command::Assign {
+        operator: op.id,
+        operator_name: op.display_name.clone(),
+    };
+    let by = ActorView::operator(op.id.0, op.display_name.clone());
+    t.store.apply(chat.id, assign, by, now()).await.unwrap();
+    let hello = message(AuthorKind::Visitor, visitor.0, "we need 20 seats");
+    t.store
+        .post_message(chat.id, Actor::Visitor, hello, now())
+        .await
+        .unwrap();
+    chat.id
+}
+
+on_both_backends!(sales_records_from_details_to_a_pushed_lead);
+
+async fn sales_records_from_details_to_a_pushed_lead(t: TestStore) {
+    use frontdesk_protocol::{ResultKind, SyncStatus};
+    let store = t.store.as_ref();
+    let anna = t.operator("Anna").await;
+    let ben = t.operator("Ben").await;
+    let id = assigned_chat(&t, &anna).await;
+
+    // Only the assignee edits; the change is audited and streamed to her.
+    assert!(matches!(
+        store
+            .update_sales_details(id, editor(&ben), lea_details(), now())
+            .await,
+        Err(StoreError::Rejected(Rejection::NotVisible))
+    ));
+    let saved = store
+        .update_sales_details(id, editor(&anna), lea_details(), now())
+        .await
+        .unwrap();
+    assert_eq!(saved.updated_by_name.as_deref(), Some("Anna"));
+    assert_eq!(saved.contact.emails, vec!["Lea@Example.com".to_owned()]);
+    let details = store.details(id).await.unwrap();
+    assert_eq!(details.sales, saved);
+
+    // A lead, queued for the push; its key creates it once.
+    store.set_meta(PUSH_ENABLED_META, "1".into()).await.unwrap();
+    let key = uuid::Uuid::now_v7();
+    let new = |kind| NewResult {
+        kind,
+        idempotency_key: key,
+        title: None,
+    };
+    let (lead, existed) = store
+        .create_result(id, editor(&anna), new(ResultKind::Lead), now())
+        .await
+        .unwrap();
+    assert!(!existed);
+    assert_eq!(lead.title, "Acme GmbH");
+    assert_eq!(lead.source, "Live chat");
+    assert_eq!(lead.created_by, Some(anna.id.0));
+    assert_eq!(lead.sync.status, SyncStatus::Pending);
+    let (again, existed) = store
+        .create_result(id, editor(&anna), new(ResultKind::Lead), now())
+        .await
+        .unwrap();
+    assert!(existed);
+    assert_eq!(again.id, lead.id);
+    assert!(matches!(
+        store
+            .create_result(id, editor(&anna), new(ResultKind::Deal), now())
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(store.details(id).await.unwrap().results, vec![lead.clone()]);
+
+    // The push job carries the person, the organization and the transcript.
+    assert_eq!(
+        store.next_push_at().await.unwrap(),
+        lead.sync.next_attempt_at
+    );
+    let jobs = store.due_pushes(now() + 1, 10).await.unwrap();
+    assert_eq!(jobs.len(), 1);
+    let job = &jobs[0];
+    assert_eq!(job.result.id, lead.id);
+    let person = job.person.clone().unwrap();
+    assert_eq!(person.name, "Lea Berg");
+    assert_eq!(person.emails, vec!["Lea@Example.com".to_owned()]);
+    assert_eq!(job.organization.as_ref().unwrap().name, "Acme GmbH");
+    let note = job.note.clone().unwrap();
+    assert!(
+        note.contains("wants 20 seats") && note.contains("we need 20 seats"),
+        "{note}"
+    );
+
+    // Progress is stored as it happens; a status change is streamed; a late retry-at after
+    // the push finished changes nothing.
+    let push = |u| store.record_push(lead.id, u, now());
+    push(PushUpdate::PersonRemote {
+        person: person.id,
+        remote_id: 7,
+    })
+    .await
+    .unwrap();
+    push(PushUpdate::ItemRemote {
+        remote_id: "lead-1".into(),
+    })
+    .await
+    .unwrap();
+    push(PushUpdate::RetryAt {
+        at: now() + 60_000,
+        error: "rate limited".into(),
+        attempt_failed: false,
+    })
+    .await
+    .unwrap();
+    assert!(store.due_pushes(now() + 1, 10).await.unwrap().is_empty());
+    push(PushUpdate::Synced {
+        url: "https://acme.pipedrive.com/leads/inbox/lead-1".into(),
+    })
+    .await
+    .unwrap();
+    push(PushUpdate::RetryAt {
+        at: now(),
+        error: "late".into(),
+        attempt_failed: true,
+    })
+    .await
+    .unwrap();
+    let synced = store.result(lead.id).await.unwrap();
+    assert_eq!(synced.sync.status, SyncStatus::Synced);
+    assert_eq!(synced.sync.attempts, 1);
+    assert_eq!(synced.sync.error, None);
+    assert_eq!(store.next_push_at().await.unwrap(), None);
+    assert!(matches!(
+        store
+            .record_push(
+                uuid::Uuid::now_v7(),
+                PushUpdate::ItemRemote {
+                    remote_id: "x".into()
+                },
+                now()
+            )
+            .await,
+        Err(StoreError::NotFound)
+    ));
+
+    // Another chat about the same email (other case) finds the same person and organization.
+    let other = assigned_chat(&t, &ben).await;
+    let mut details = lea_details();
+    details.emails = vec!["lea@example.COM".into()];
+    store
+        .update_sales_details(other, editor(&ben), details, now())
+        .await
+        .unwrap();
+    let (deal, _) = store
+        .create_result(
+            other,
+            editor(&ben),
+            NewResult {
+                kind: ResultKind::Deal,
+                idempotency_key: uuid::Uuid::now_v7(),
+                title: Some("20 seats".into()),
+            },
+            now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(deal.person_id, Some(person.id));
+    assert_eq!(deal.organization_id, lead.organization_id);
+    assert_eq!(deal.stage.as_deref(), Some("Qualified"));
+    let leads = store.export_results(ResultKind::Lead).await.unwrap();
+    assert_eq!(leads.len(), 1);
+    assert_eq!(leads[0].person_name.as_deref(), Some("Lea Berg"));
+    assert_eq!(leads[0].organization_name.as_deref(), Some("Acme GmbH"));
+
+    // The audit trail says who did what, oldest first.
+    let actions: Vec<String> = store
+        .audit(id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.action)
+        .collect();
+    assert_eq!(actions, ["assigned", "details_changed", "lead_created"]);
+    // The events went out in order, the sales ones among them.
+    let head = match store
+        .changes(frontdesk_core::OperatorId::new(), 0, 2000)
+        .await
+        .unwrap()
+    {
+        Changes::Page {
+            position, complete, ..
+        } if complete => position,
+        other => panic!("expected one complete page: {other:?}"),
+    };
+    let seqs = t.published_seqs(head).await;
+    assert_eq!(seqs, (1..=head).collect::<Vec<_>>());
+    let payloads: Vec<String> = t
+        .published
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|e| e.payload.clone())
+        .collect();
+    for kind in ["details_changed", "result_upsert"] {
+        assert!(
+            payloads.iter().any(|p| p.contains(&format!("\"{kind}\""))),
+            "no {kind} event"
+        );
+    }
+}

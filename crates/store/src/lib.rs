@@ -650,6 +650,11 @@ pub trait Store: Send + Sync + 'static {
         node: uuid::Uuid,
         fresh_after: Millis,
     ) -> StoreResult<Vec<OperatorId>>;
+    /// Whether this node runs the Pipedrive push now. One node at a time does, so no result
+    /// is pushed by two nodes at once: always this node on SQLite; on PostgreSQL the node
+    /// holding the push lock (a session advisory lock: when its node dies, its connection
+    /// ends and the next node that asks takes over).
+    async fn lead_pushes(&self) -> StoreResult<bool>;
 
     // Sales records (S12–S14, B7, B8, B10). `details` includes the editable details and the
     // created results.

@@ -5,7 +5,8 @@
 //! node fires once on another, a node SIGKILLed during a burst loses no acknowledged
 //! message and none is delivered twice, a node rides out a PostgreSQL restart under load
 //! (503s while it is away, then everything acknowledged is there and streamed once); and an
-//! installation moves from SQLite to PostgreSQL. Nodes must share one secret key file.
+//! installation moves from SQLite to PostgreSQL. Nodes must share one secret key file; one
+//! node at a time pushes to Pipedrive, and another takes over when it dies.
 
 use crate::support::*;
 use frontdesk_store::testing::TestDatabase;
@@ -469,4 +470,86 @@ async fn a_node_on_postgres_needs_the_shared_secret_key_file() {
     assert!(!status.success(), "{stderr}");
     assert!(stderr.contains("--secret-key-file"), "{stderr}");
     assert!(!data.path().join("secret.key").exists());
+}
+
+#[tokio::test]
+async fn one_node_at_a_time_pushes_to_pipedrive() {
+    use crate::pipedrive_fake::{Fake, Fault};
+    const TOKEN: &str = "pd-cluster-token-3b7e91";
+    let fake = Fake::start(TOKEN).await;
+    let db = TestDatabase::new();
+    let args = [
+        "--pipedrive-base-url",
+        &fake.base,
+        "--crm-retry-base-ms",
+        "100",
+    ];
+    let mut nodes = [
+        Server::node(&db.url, &args),
+        Server::node(&db.url, &args),
+        Server::node(&db.url, &args),
+    ];
+    let (api_a, api_b) = (nodes[0].api(), nodes[1].api());
+    let admin = api_a.admin(&nodes[0]).await;
+    let (s, view) = api_a
+        .put(
+            "/api/admin/crm/pipedrive",
+            &admin.token,
+            json!({"company_domain": "acme", "api_token": TOKEN}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{view}");
+    let ann = api_b.operator(&admin, "Ann").await;
+    let _online = api_b.go_online(&ann).await;
+    let (_, id) = api_b.assigned_chat(&ann).await;
+    let (s, _) = api_b
+        .put(
+            &format!("/api/conversations/{id}/details"),
+            &ann.token,
+            crate::sales::details_body(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    // The lead's creation in Pipedrive is slow: every node's worker comes round meanwhile,
+    // and each would push it again if it could.
+    let hold = Fault::Hold(Duration::from_millis(2500));
+    fake.inject("POST", "/api/v1/leads", hold, 1);
+    let key = uuid::Uuid::now_v7().to_string();
+    let (s, lead) = crate::sales::create(&api_b, &ann, &id, "lead", &key).await;
+    assert_eq!(s, StatusCode::CREATED, "{lead}");
+    wait_synced(&api_b, &ann, &id, 0).await;
+    // Two more rounds of every node: nothing else goes out.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let leads = fake.seen("POST", "/api/v1/leads").len();
+    assert_eq!(leads, 1, "the lead was pushed once");
+    assert_eq!(fake.with(|i| i.persons.len()), 1);
+    assert_eq!(fake.with(|i| i.organizations.len()), 1);
+
+    // The node that pushed dies with the others; a new node takes the role over.
+    for node in &mut nodes {
+        node.kill();
+    }
+    let d = Server::node(&db.url, &args);
+    let api_d = d.api();
+    let key = uuid::Uuid::now_v7().to_string();
+    let (s, deal) = crate::sales::create(&api_d, &ann, &id, "deal", &key).await;
+    assert_eq!(s, StatusCode::CREATED, "{deal}");
+    wait_synced(&api_d, &ann, &id, 1).await;
+    assert_eq!(fake.seen("POST", "/api/v2/deals").len(), 1);
+    fake.assert_no_violations();
+}
+
+/// Waits until the conversation's result number `n` is synced (20 s at most).
+async fn wait_synced(api: &Api, op: &Operator, id: &str, n: usize) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let (_, d) = api
+            .get(&format!("/api/conversations/{id}"), &op.token)
+            .await;
+        if d["details"]["results"][n]["sync"]["status"] == "synced" {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "not pushed: {d}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }

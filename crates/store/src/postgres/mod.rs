@@ -36,6 +36,8 @@ const MIGRATIONS: &[&str] = &[
 ];
 /// Any constant: the advisory lock that serializes migrations of nodes starting together.
 const MIGRATION_LOCK: i64 = 0x6672_6f6e_7464_6b31;
+/// Any constant: the session advisory lock of the node that runs the Pipedrive push.
+const PUSH_LOCK: i64 = 0x6672_6f6e_7470_7368;
 /// Connections per node.
 const POOL_SIZE: u32 = 16;
 /// Runs of one write before a lost race is reported as a storage error.
@@ -50,6 +52,8 @@ pub struct PgStore {
     wake: Arc<tokio::sync::Notify>,
     tail: tokio::task::JoinHandle<()>,
     epoch: String,
+    /// The connection holding the push lock, while this node runs the Pipedrive push.
+    push_lock: tokio::sync::Mutex<Option<sqlx::PgConnection>>,
 }
 
 impl Drop for PgStore {
@@ -113,6 +117,7 @@ impl PgStore {
             wake,
             tail,
             epoch,
+            push_lock: tokio::sync::Mutex::new(None),
         })
     }
 
@@ -589,6 +594,28 @@ impl Store for PgStore {
         fresh_after: Millis,
     ) -> StoreResult<Vec<OperatorId>> {
         nodes::connected_elsewhere(&mut *self.read().await?, node, fresh_after).await
+    }
+
+    async fn lead_pushes(&self) -> StoreResult<bool> {
+        let mut held = self.push_lock.lock().await;
+        if let Some(c) = held.as_mut() {
+            // The lock lives as long as this connection: if it broke, the lock is gone.
+            if sqlx::query("SELECT 1").execute(&mut *c).await.is_ok() {
+                return Ok(true);
+            }
+            *held = None;
+        }
+        // Kept out of the pool once it holds the lock: the lock must not go to other work
+        // with a pooled connection.
+        let mut c = self.pool.acquire().await?;
+        let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+            .bind(PUSH_LOCK)
+            .fetch_one(&mut *c)
+            .await?;
+        if got {
+            *held = Some(c.detach());
+        }
+        Ok(got)
     }
 
     async fn update_sales_details(

@@ -784,6 +784,10 @@ impl Store for SqliteStore {
         Ok(Vec::new())
     }
 
+    async fn lead_pushes(&self) -> StoreResult<bool> {
+        Ok(true)
+    }
+
     async fn update_sales_details(
         &self,
         conversation: ConversationId,

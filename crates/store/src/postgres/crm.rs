@@ -2,7 +2,9 @@
 //! `write_tx::PgTx`).
 
 use super::rows::parse_id;
-use crate::sequencing::crm::{parse_status, read_list, sales_view, PersonRow, StoredSales};
+use crate::sequencing::crm::{
+    export_row, parse_status, person_party, read_list, sales_view, PersonRow, StoredSales,
+};
 use crate::*;
 use frontdesk_protocol::{AuditEntry, CreatedResultView, ResultKind, SalesDetailsView, SyncView};
 use sqlx::postgres::PgRow;
@@ -151,14 +153,7 @@ async fn party(
     let person = match person_id {
         Some(p) => {
             let (row, remote_id) = person(&mut *c, p).await?;
-            Some(PushParty {
-                id: p,
-                name: row.name,
-                emails: row.emails,
-                phones: row.phones,
-                address: None,
-                remote_id,
-            })
+            Some(person_party(row, remote_id))
         }
         None => None,
     };
@@ -196,16 +191,7 @@ pub async fn export(c: &mut PgConnection, kind: ResultKind) -> StoreResult<Vec<E
     let mut out = Vec::with_capacity(results.len());
     for result in results {
         let (person, org) = party(&mut *c, result.person_id, result.organization_id).await?;
-        out.push(ExportRow {
-            person_name: person.as_ref().map(|p| p.name.clone()),
-            person_emails: person
-                .as_ref()
-                .map(|p| p.emails.clone())
-                .unwrap_or_default(),
-            person_phones: person.map(|p| p.phones).unwrap_or_default(),
-            organization_name: org.map(|o| o.name),
-            result,
-        });
+        out.push(export_row(result, person, org));
     }
     Ok(out)
 }

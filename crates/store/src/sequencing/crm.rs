@@ -147,6 +147,37 @@ pub(crate) fn sales_view(
     )))
 }
 
+/// A person as the push sends it (persons have no address).
+pub(crate) fn person_party(p: PersonRow, remote_id: Option<i64>) -> PushParty {
+    PushParty {
+        id: p.id,
+        name: p.name,
+        emails: p.emails,
+        phones: p.phones,
+        address: None,
+        remote_id,
+    }
+}
+
+/// One line of the CSV export: a result with its person and organization.
+pub(crate) fn export_row(
+    result: CreatedResultView,
+    person: Option<PushParty>,
+    organization: Option<PushParty>,
+) -> ExportRow {
+    let (person_name, person_emails, person_phones) = match person {
+        Some(p) => (Some(p.name), p.emails, p.phones),
+        None => (None, Vec::new(), Vec::new()),
+    };
+    ExportRow {
+        result,
+        person_name,
+        person_emails,
+        person_phones,
+        organization_name: organization.map(|o| o.name),
+    }
+}
+
 async fn current_sales(tx: &mut impl WriteTx, id: ConversationId) -> StoreResult<SalesDetailsView> {
     let stored = tx.stored_sales(id).await?;
     let fields = match stored {

@@ -3,7 +3,9 @@
 
 use super::conversations;
 use super::rows;
-use crate::sequencing::crm::{parse_status, read_list, sales_view, PersonRow, StoredSales};
+use crate::sequencing::crm::{
+    export_row, parse_status, person_party, read_list, sales_view, PersonRow, StoredSales,
+};
 use crate::*;
 use frontdesk_protocol::{AuditEntry, CreatedResultView, ResultKind, SalesDetailsView, SyncView};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -157,14 +159,7 @@ fn party(
     let person = match person_id {
         Some(p) => {
             let (row, remote_id) = person(c, p)?;
-            Some(PushParty {
-                id: p,
-                name: row.name,
-                emails: row.emails,
-                phones: row.phones,
-                address: None,
-                remote_id,
-            })
+            Some(person_party(row, remote_id))
         }
         None => None,
     };
@@ -199,16 +194,7 @@ pub fn export(c: &Connection, kind: ResultKind) -> StoreResult<Vec<ExportRow>> {
         .into_iter()
         .map(|result| {
             let (person, org) = party(c, result.person_id, result.organization_id)?;
-            Ok(ExportRow {
-                person_name: person.as_ref().map(|p| p.name.clone()),
-                person_emails: person
-                    .as_ref()
-                    .map(|p| p.emails.clone())
-                    .unwrap_or_default(),
-                person_phones: person.map(|p| p.phones).unwrap_or_default(),
-                organization_name: org.map(|o| o.name),
-                result,
-            })
+            Ok(export_row(result, person, org))
         })
         .collect()
 }

@@ -168,8 +168,7 @@ impl Meter {
                         copy.upsert(conversation);
                         copy.message(&message);
                     }
-                    // The catch-up measures conversations and messages; sales details and
-                    // created results are not part of its copy.
+                    // Sales records are not part of the inbox copy this benchmark keeps.
                     EventBody::BotPrompt { .. }
                     | EventBody::DetailsChanged { .. }
                     | EventBody::ResultUpsert { .. } => {}

@@ -1,14 +1,16 @@
 //! The binary's commands besides serving: what a team needs before the desktop app exists.
 //!
 //! - `admin reset-password EMAIL`: a lost password has a way back (works while the server runs).
+//! - `admin copy-to-postgres`: move an installation from SQLite to PostgreSQL.
 //! - `operator online`: stay online from a terminal, so visitors' chats go to Unassigned.
 
-use crate::{auth, now_ms, routes::accounts::check_email};
+use crate::config::Config;
+use crate::{auth, now_ms, open_store, routes::accounts::check_email};
 use anyhow::{anyhow, bail, Context};
 use clap::Subcommand;
 use frontdesk_core::{OperatorId, Role};
 use frontdesk_protocol::{ClientFrame, ServerFrame};
-use frontdesk_store::{EventListener, OperatorRecord, SqliteStore, Store, StoreError};
+use frontdesk_store::{EventListener, OperatorRecord, StoreError};
 use futures_util::{SinkExt, StreamExt};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -33,6 +35,20 @@ pub enum AdminCommand {
         /// The server's data directory.
         #[arg(long, default_value = "data")]
         data: PathBuf,
+        /// The server's PostgreSQL database, when it runs with `--database`.
+        #[arg(long, env = "FRONTDESK_DATABASE", value_name = "URL")]
+        database: Option<String>,
+    },
+    /// Copy the SQLite database of `--data` into an empty PostgreSQL database, to run on
+    /// PostgreSQL (`--database`) from then on. Stop the server first; the SQLite database
+    /// is left as it was.
+    CopyToPostgres {
+        /// The server's data directory.
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+        /// The PostgreSQL database to copy into (it must hold no Frontdesk data yet).
+        #[arg(long, env = "FRONTDESK_DATABASE", value_name = "URL")]
+        database: String,
     },
 }
 
@@ -52,8 +68,13 @@ pub enum OperatorCommand {
 
 pub async fn run(command: Command) -> anyhow::Result<()> {
     match command {
-        Command::Admin(AdminCommand::ResetPassword { email, data }) => {
-            reset_password(&email, data).await
+        Command::Admin(AdminCommand::ResetPassword {
+            email,
+            data,
+            database,
+        }) => reset_password(&email, data, database).await,
+        Command::Admin(AdminCommand::CopyToPostgres { data, database }) => {
+            copy_to_postgres(&data, &database).await
         }
         Command::Operator(OperatorCommand::Online { server, token }) => {
             stay_online(&server, &token).await
@@ -61,16 +82,25 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
     }
 }
 
-async fn reset_password(email: &str, data: PathBuf) -> anyhow::Result<()> {
+async fn reset_password(
+    email: &str,
+    data: PathBuf,
+    database: Option<String>,
+) -> anyhow::Result<()> {
     let email = check_email(email).map_err(|e| anyhow!(e.message))?;
-    if !data.join("frontdesk.sqlite3").exists() {
+    if database.is_none() && !data.join("frontdesk.sqlite3").exists() {
         bail!(
-            "no Frontdesk database in {}; pass the server's --data directory",
+            "no Frontdesk database in {}; pass the server's --data directory (or --database)",
             data.display()
         );
     }
     let listener: EventListener = Arc::new(|_| {});
-    let store = tokio::task::spawn_blocking(move || SqliteStore::open(&data, listener)).await??;
+    let config = Config {
+        data,
+        database,
+        ..Config::with_data(PathBuf::new())
+    };
+    let store = open_store(&config, listener).await?;
     let password = auth::new_password();
     let hash = auth::hash_password(password.clone())
         .await
@@ -106,6 +136,18 @@ async fn reset_password(email: &str, data: PathBuf) -> anyhow::Result<()> {
     println!("  email:    {email}");
     println!("  password: {password}");
     println!("  (shown once; change it with POST /api/me/password)");
+    Ok(())
+}
+
+async fn copy_to_postgres(data: &std::path::Path, database: &str) -> anyhow::Result<()> {
+    let copied = frontdesk_store::postgres::copy_from_sqlite(data, database)
+        .await
+        .with_context(|| format!("copying {} to PostgreSQL", data.display()))?;
+    println!("Copied {} to PostgreSQL:", data.display());
+    for (table, rows) in copied {
+        println!("  {table}: {rows} rows");
+    }
+    println!("Start the server with --database to use it.");
     Ok(())
 }
 

@@ -17,6 +17,10 @@ pub struct Config {
     /// Directory of the embedded SQLite database (created if missing).
     #[arg(long, default_value = "data")]
     pub data: PathBuf,
+    /// A PostgreSQL database (`postgres://user:password@host/db`) instead of the embedded
+    /// SQLite; several server nodes may share it. Migrated on start.
+    #[arg(long, env = "FRONTDESK_DATABASE", value_name = "URL")]
+    pub database: Option<String>,
     /// Overrides every livechat card's wait time (how long a visitor waits in Unassigned before
     /// the offline flow takes over, S3). Without it the card decides; chats started without a
     /// playbook wait 120 s.

@@ -1,7 +1,7 @@
 //! frontdesk-server: the HTTP API, the realtime stream and presence, over a [`Store`].
 //!
 //! Module map:
-//! - [`config`]: command-line flags (`--listen`, `--data`, timings).
+//! - [`config`]: command-line flags (`--listen`, `--data` or `--database`, timings).
 //! - [`commands`]: the binary's other commands (`admin reset-password`, `operator online`).
 //! - [`error`]: [`error::ApiError`], the one `{code, message}` error shape, and extractors
 //!   that map axum's rejections onto it.
@@ -42,7 +42,7 @@ use axum::Router;
 use config::Config;
 use error::ApiError;
 use frontdesk_core::{Millis, OperatorId, Role};
-use frontdesk_store::{EventListener, OperatorRecord, SqliteStore, Store};
+use frontdesk_store::{EventListener, OperatorRecord, PgStore, SqliteStore, Store};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
@@ -108,13 +108,8 @@ pub async fn start(config: Config) -> anyhow::Result<Started> {
         let hub = hub.clone();
         Arc::new(move |events| hub.publish(events))
     };
-    let data = config.data.clone();
-    let store: Arc<dyn Store> =
-        Arc::new(tokio::task::spawn_blocking(move || SqliteStore::open(&data, listener)).await??);
-    let key_file = config
-        .secret_key_file
-        .clone()
-        .unwrap_or_else(|| config.data.join("secret.key"));
+    let key_file = secret_key_file(&config)?;
+    let store = open_store(&config, listener).await?;
     let secret_key = secrets::SecretKey::load_or_create(&key_file)?;
     let initial_admin = ensure_first_admin(store.as_ref(), &config).await?;
     routes::widget::ensure_demo_playbook(store.as_ref()).await?;
@@ -152,6 +147,10 @@ pub async fn start(config: Config) -> anyhow::Result<Started> {
     }));
     spawn_event_pruning(state.clone());
     presence::feed::spawn(state.clone(), presence_feed);
+    if state.config.database.is_some() {
+        // Other nodes may share the database: agree with them on who is online.
+        presence::cluster::spawn(state.clone());
+    }
     pipedrive::spawn(state.clone());
     let router = app(state.clone());
     Ok(Started {
@@ -159,6 +158,36 @@ pub async fn start(config: Config) -> anyhow::Result<Started> {
         router,
         initial_admin,
         shutdown_tx,
+    })
+}
+
+/// The store `config` names: PostgreSQL with `--database`, else SQLite in `--data`.
+/// The key that seals secrets in the database. Nodes sharing a PostgreSQL database must all
+/// have the same one (a token sealed by one node is opened by another): there it is never
+/// created on the fly in a node's own directory.
+fn secret_key_file(config: &Config) -> anyhow::Result<std::path::PathBuf> {
+    match (&config.secret_key_file, &config.database) {
+        (Some(file), _) => Ok(file.clone()),
+        (None, None) => Ok(config.data.join("secret.key")),
+        (None, Some(_)) => anyhow::bail!(
+            "--database needs --secret-key-file (FRONTDESK_SECRET_KEY_FILE): every node sharing \
+             the database must use the same key file; see docs/deployment.md"
+        ),
+    }
+}
+
+pub async fn open_store(
+    config: &Config,
+    listener: EventListener,
+) -> anyhow::Result<Arc<dyn Store>> {
+    Ok(match &config.database {
+        Some(url) => Arc::new(PgStore::connect(url, listener).await?),
+        None => {
+            let data = config.data.clone();
+            Arc::new(
+                tokio::task::spawn_blocking(move || SqliteStore::open(&data, listener)).await??,
+            )
+        }
     })
 }
 
@@ -182,7 +211,11 @@ async fn ensure_first_admin(
         password_hash: hash,
         chose_online: false,
     };
-    store.create_operator(record, now_ms()).await?;
+    match store.create_operator(record, now_ms()).await {
+        // Another node sharing the database created it first: it printed the password.
+        Err(frontdesk_store::StoreError::Conflict(_)) => return Ok(None),
+        other => other?,
+    }
     Ok(Some(InitialAdmin {
         email: config.admin_email.clone(),
         password,

@@ -42,7 +42,10 @@ async fn main() -> anyhow::Result<()> {
             )
         })?;
     let addr = listener.local_addr()?;
-    let data = config.data.clone();
+    let storage = match &config.database {
+        Some(_) => "Database: PostgreSQL (--database)".to_owned(),
+        None => format!("Data directory: {}", config.data.display()),
+    };
     let started = start(config).await?;
     // Human-facing lines go to stdout; logs go to stderr.
     if let Some(admin) = &started.initial_admin {
@@ -51,7 +54,7 @@ async fn main() -> anyhow::Result<()> {
         println!("  password: {}", admin.password);
         println!("  (shown once; change it with POST /api/me/password)");
     }
-    println!("Data directory: {}", data.display());
+    println!("{storage}");
     println!("frontdesk-server listening on http://{addr}");
     println!("Try the chat widget on the demo site: http://{addr}/demo");
     println!("API documentation: http://{addr}/api/openapi.json");

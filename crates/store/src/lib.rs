@@ -3,6 +3,13 @@
 //! - [`sqlite`]: the embedded default. One writer thread owns the only write connection and
 //!   commits in groups (many requests, one fsync); readers use a small pool of read-only
 //!   connections (WAL lets them run beside the writer).
+//! - [`postgres`]: for several server nodes on one database. Each request is one
+//!   transaction; events are numbered at commit from a counter row (commit order = seq
+//!   order) and published by a tail that reads them back in seq order on every node.
+//! - `sequencing` (crate-private): what each conversation write does — the lifecycle, the
+//!   bot's steps, the handoff and the events — written once over the `WriteTx` transaction
+//!   trait that each backend implements. A backend owns its SQL and its transactions, never
+//!   the product's order of writes.
 //!
 //! Invariants every backend keeps:
 //! - A write is acknowledged (its future resolves `Ok`) only after its transaction committed.
@@ -20,8 +27,14 @@ use frontdesk_core::{
 use frontdesk_protocol::{ActorView, AuthorKind, ConversationView, MessageView};
 use std::sync::Arc;
 
+mod columns;
+pub mod postgres;
+mod sequencing;
 pub mod sqlite;
+#[cfg(feature = "test-support")]
+pub mod testing;
 
+pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 /// Errors of every store operation.
@@ -328,6 +341,30 @@ pub enum Changes {
     ResyncRequired { head: i64 },
 }
 
+/// Whether a stream position can be resumed: not older than the oldest kept event
+/// (`floor`), not newer than the newest committed one (`head`).
+pub(crate) fn position_is_kept(since: i64, floor: i64, head: i64) -> bool {
+    since >= 0 && since >= floor && since <= head
+}
+
+/// One page of [`Changes`] from the conversations with events after a position and the
+/// newest such event of each, ordered by it, at most `limit + 1` rows: the conversations of
+/// the page, the position it covers, and whether it is the last page.
+pub(crate) fn changes_page(
+    found: &[(ConversationId, i64)],
+    limit: usize,
+    head: i64,
+) -> (Vec<ConversationId>, i64, bool) {
+    let complete = found.len() <= limit;
+    let page = &found[..found.len().min(limit)];
+    let position = if complete {
+        head
+    } else {
+        page.last().map(|(_, last)| *last).unwrap_or(head)
+    };
+    (page.iter().map(|(id, _)| *id).collect(), position, complete)
+}
+
 /// Who edits a conversation's sales details or creates a result: an operator, or the bot
 /// (a playbook's follow-up card).
 #[derive(Clone, Debug)]
@@ -597,6 +634,27 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<FolderPage>;
     /// Conversations waiting in Unassigned, with their deadlines (to re-arm timers at start).
     async fn pending_deadlines(&self) -> StoreResult<Vec<(ConversationId, Millis)>>;
+
+    // Presence across server nodes (a no-op on SQLite, which one node owns).
+    /// Records that `node` is alive at `now` and which operators hold a live connection on
+    /// it (or are within their grace period), replacing what it published before.
+    async fn publish_presence(
+        &self,
+        node: uuid::Uuid,
+        connected: Vec<OperatorId>,
+        now: Millis,
+    ) -> StoreResult<()>;
+    /// The operators connected on other nodes that published at or after `fresh_after`.
+    async fn cluster_presence(
+        &self,
+        node: uuid::Uuid,
+        fresh_after: Millis,
+    ) -> StoreResult<Vec<OperatorId>>;
+    /// Whether this node runs the Pipedrive push now. One node at a time does, so no result
+    /// is pushed by two nodes at once: always this node on SQLite; on PostgreSQL the node
+    /// holding the push lock (a session advisory lock: when its node dies, its connection
+    /// ends and the next node that asks takes over).
+    async fn lead_pushes(&self) -> StoreResult<bool>;
 
     // Sales records (S12–S14, B7, B8, B10). `details` includes the editable details and the
     // created results.

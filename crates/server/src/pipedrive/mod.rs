@@ -150,6 +150,11 @@ async fn round(state: &AppState, http: &reqwest::Client) -> Result<Duration, Sto
     // One job at a time, each read fresh: a person or organization the previous job pushed
     // has its remote id by then.
     for _ in 0..20 {
+        // One node pushes at a time (several nodes share the queue); asked before each job,
+        // so a node that lost the role stops.
+        if !store.lead_pushes().await? {
+            break;
+        }
         let Some(job) = store.due_pushes(now_ms(), 1).await?.pop() else {
             break;
         };

@@ -3,16 +3,19 @@
 //! period (a Wi-Fi blip or a reconnect must not bounce chats), then count as offline.
 //!
 //! The choice is per operator, not per device (every device shows the same), and is stored,
-//! so it survives a server restart; being connected is per node and in memory. Every change
+//! so it survives a server restart; being connected is per node and in memory. With several
+//! nodes on one database, [`cluster`] tells each node who is connected on the others and
+//! which choices were made there, so every node agrees (within about a second). Every change
 //! of an operator's effective presence or choice is reported once on the channel given to
 //! [`Presence::new`]; [`feed`] turns reports into stream frames and applies the B4 rule.
 //! [`choice`] is the one way to change the choice (REST and the stream use it).
 
 pub mod choice;
+pub mod cluster;
 pub mod feed;
 
 use frontdesk_core::OperatorId;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
@@ -49,11 +52,20 @@ struct Entry {
     grace_until: Option<Instant>,
     /// The effective state last reported, so each change is reported once.
     reported_online: bool,
+    /// Connected on another node (or within its grace period there).
+    remote: bool,
+    /// When this node last set the choice: a stored choice read before then is older.
+    choice_set_at: Option<Instant>,
 }
 
 impl Entry {
+    /// Connected on this node, or within the grace period after the last connection.
+    fn here(&self, now: Instant) -> bool {
+        self.connections > 0 || self.grace_until.is_some_and(|t| now < t)
+    }
+
     fn online(&self, now: Instant) -> bool {
-        self.chose_online && (self.connections > 0 || self.grace_until.is_some_and(|t| now < t))
+        self.chose_online && (self.here(now) || self.remote)
     }
 }
 
@@ -142,7 +154,7 @@ impl Presence {
         let change = {
             let mut m = self.0.entries.lock().unwrap_or_else(|p| p.into_inner());
             let Some(e) = m.get_mut(&op) else { return };
-            if e.connections > 0 {
+            if e.connections > 0 || e.remote {
                 return;
             }
             e.reported_online = false;
@@ -157,7 +169,73 @@ impl Presence {
     }
 
     pub fn set_choice(&self, op: OperatorId, online: bool) {
-        self.update(op, Cause::Choice, |e| e.chose_online = online)
+        self.update(op, Cause::Choice, |e| {
+            e.chose_online = online;
+            e.choice_set_at = Some(Instant::now());
+        })
+    }
+
+    /// The operators connected on this node (or within their grace period), for the others.
+    pub fn here(&self) -> Vec<OperatorId> {
+        let now = Instant::now();
+        let m = self.0.entries.lock().unwrap_or_else(|p| p.into_inner());
+        m.iter()
+            .filter(|(_, e)| e.here(now))
+            .map(|(id, _)| *id)
+            .collect()
+    }
+
+    /// Takes in what the other nodes know: who is connected on them (`remote`) and every
+    /// operator's stored choice (`choices`, read at `read_at`; a choice made here since is
+    /// newer and kept). Reports each resulting change once; an operator whose last remote
+    /// connection is gone, with none here, is reported as `ConnectionLost` (B4 applies).
+    pub fn sync(
+        &self,
+        remote: &HashSet<OperatorId>,
+        choices: &HashMap<OperatorId, bool>,
+        read_at: Instant,
+    ) {
+        let now = Instant::now();
+        let mut changes = Vec::new();
+        {
+            let mut m = self.0.entries.lock().unwrap_or_else(|p| p.into_inner());
+            let ops: HashSet<OperatorId> = m
+                .keys()
+                .chain(remote)
+                .chain(choices.keys())
+                .copied()
+                .collect();
+            for op in ops {
+                let e = m.entry(op).or_default();
+                let chose_before = e.chose_online;
+                let remote_before = e.remote;
+                if e.choice_set_at.is_none_or(|t| t < read_at) {
+                    e.chose_online = choices.get(&op).copied().unwrap_or(false);
+                }
+                e.remote = remote.contains(&op);
+                let online = e.online(now);
+                let lost = remote_before && !e.remote && !e.here(now);
+                let cause = if chose_before != e.chose_online {
+                    Cause::Choice
+                } else if lost {
+                    Cause::ConnectionLost
+                } else {
+                    Cause::Connected
+                };
+                if online != e.reported_online || chose_before != e.chose_online || lost {
+                    e.reported_online = online;
+                    changes.push(Change {
+                        operator: op,
+                        chose_online: e.chose_online,
+                        online,
+                        cause,
+                    });
+                }
+            }
+        }
+        for change in changes {
+            let _ = self.0.changes.send(change);
+        }
     }
 
     /// What the operator chose, and whether they count as online now.
@@ -236,6 +314,41 @@ mod tests {
         p.set_choice(a, false);
         assert!(!p.is_online(a), "chose offline");
         assert!(!p.anyone_online());
+    }
+
+    #[tokio::test]
+    async fn other_nodes_connections_and_choices_count_here() {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let p = Presence::new(Duration::from_millis(30), tx);
+        let a = OperatorId::new();
+        let stored = HashMap::from([(a, true)]);
+        let before_read = Instant::now();
+        p.sync(&HashSet::from([a]), &stored, before_read);
+        assert!(
+            p.is_online(a),
+            "chose online (stored) and connected on another node"
+        );
+        assert!(p.here().is_empty(), "not connected on this node");
+        // A choice made here after the stored ones were read is newer: it stays.
+        p.set_choice(a, false);
+        p.sync(&HashSet::from([a]), &stored, before_read);
+        assert!(!p.is_online(a));
+        p.set_choice(a, true);
+        // The other node stops counting them: the connection is lost.
+        p.sync(&HashSet::new(), &stored, Instant::now());
+        assert!(!p.is_online(a));
+        let reported: Vec<_> = std::iter::from_fn(|| rx.try_recv().ok())
+            .map(|c| (c.chose_online, c.online, c.cause))
+            .collect();
+        assert_eq!(
+            reported,
+            vec![
+                (true, true, Cause::Choice),
+                (false, false, Cause::Choice),
+                (true, true, Cause::Choice),
+                (true, false, Cause::ConnectionLost),
+            ]
+        );
     }
 
     #[tokio::test]

@@ -13,12 +13,20 @@ use frontdesk_protocol::*;
 use frontdesk_store::{ConversationRecord, FolderQuery, NewMessage, PostedMessage, StoreError};
 use uuid::Uuid;
 
-/// Checks a message body: not blank, at most [`MAX_MESSAGE_CHARS`].
+/// Checks a message body: not blank, no NUL character, at most [`MAX_MESSAGE_CHARS`].
 pub fn check_body(body: &str) -> Result<(), ApiError> {
     if body.trim().is_empty() {
         return Err(ApiError::unprocessable(
             "empty_message",
             "The message is empty.",
+        ));
+    }
+    // No chat client types one, and PostgreSQL's text cannot hold it: refused on every
+    // backend alike (other text fields already refuse all control characters).
+    if body.contains('\0') {
+        return Err(ApiError::unprocessable(
+            "invalid_message",
+            "The message contains a NUL character (U+0000); remove it and send again.",
         ));
     }
     let n = body.chars().count();

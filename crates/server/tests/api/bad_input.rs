@@ -188,11 +188,15 @@ async fn hostile_text_is_stored_and_returned_verbatim_as_data() {
         json!({}),
     )
     .await;
-    let hostile = "<script>alert('x')</script>\u{0}'; DROP TABLE messages; -- 🙂 \"quoted\"";
+    let hostile = "<script>alert('x')</script>\u{7}'; DROP TABLE messages; -- 🙂 \"quoted\"";
     assert_eq!(
         api.send_as_visitor(&v, hostile).await.0,
         StatusCode::CREATED
     );
+    // NUL is the one character a message may not hold (no backend stores it alike).
+    let (status, body) = api.send_as_visitor(&v, "before\u{0}after").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["code"], "invalid_message");
     let (_, detail) = api
         .get(&format!("/api/conversations/{id}"), &admin.token)
         .await;

@@ -28,10 +28,15 @@ async fn a_lost_admin_password_is_reset_from_the_command_line() {
     let server = Server::start(&[]);
     let api = server.api();
     let old = api.admin(&server).await;
-    let data = server.data.to_str().unwrap();
+    let storage = storage_args(&server.data);
+    let reset = |email: &str| {
+        let mut args = vec!["admin", "reset-password", email];
+        args.extend(storage.iter().map(String::as_str));
+        frontdesk(&args)
+    };
 
     // While the server runs: a new one-time password; the old password and sessions stop working.
-    let out = frontdesk(&["admin", "reset-password", ADMIN_EMAIL, "--data", data]);
+    let out = reset(ADMIN_EMAIL);
     assert!(
         out.status.success(),
         "{}",
@@ -55,20 +60,14 @@ async fn a_lost_admin_password_is_reset_from_the_command_line() {
     api.login(ADMIN_EMAIL, &password).await;
 
     // An unknown email creates a new admin.
-    let out = frontdesk(&[
-        "admin",
-        "reset-password",
-        "boss@example.com",
-        "--data",
-        data,
-    ]);
+    let out = reset("boss@example.com");
     assert!(out.status.success());
     let boss = api.login("boss@example.com", &printed_password(&out)).await;
     let (_, me) = api.get("/api/me", &boss.token).await;
     assert_eq!(me["role"], "admin");
 
     // A malformed email is refused with a message, and nothing is created.
-    let out = frontdesk(&["admin", "reset-password", "not an email", "--data", data]);
+    let out = reset("not an email");
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("email"));
 }

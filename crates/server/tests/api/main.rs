@@ -1,9 +1,12 @@
 //! End-to-end tests: each starts the real `frontdesk-server` binary on `127.0.0.1:0` with a
-//! fresh SQLite directory and drives it over real HTTP and WebSockets.
+//! fresh database and drives it over real HTTP and WebSockets. The database is SQLite, or
+//! PostgreSQL with `FRONTDESK_TEST_BACKEND=postgres`; `cluster` runs several nodes on one
+//! PostgreSQL database whatever the backend.
 
 mod access;
 mod bad_input;
 mod client_model;
+mod cluster;
 mod commands;
 mod concurrency;
 mod durability;

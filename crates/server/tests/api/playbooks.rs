@@ -634,14 +634,16 @@ async fn the_visitor_stream_refuses_when_the_origin_check_cannot_be_made() {
         "a foreign site is refused"
     );
     // The visitor's playbook can no longer be read (a damaged row).
-    let db = rusqlite::Connection::open(server.data.join("frontdesk.sqlite3")).unwrap();
-    db.busy_timeout(Duration::from_secs(5)).unwrap();
-    db.pragma_update(None, "foreign_keys", false).unwrap();
-    db.execute(
-        "UPDATE visitors SET playbook_id = 'damaged' WHERE id = ?1",
-        [&v.id],
-    )
-    .unwrap();
+    let damage = format!(
+        "UPDATE visitors SET playbook_id = 'damaged' WHERE id = '{}'",
+        v.id
+    );
+    execute_sql(
+        &server.data,
+        &damage,
+        // Foreign keys are triggers there; replica mode skips them for this session.
+        &format!("SET session_replication_role = replica; {damage}"),
+    );
     assert!(
         connect("https://evil.test").await.is_err(),
         "a failed lookup must not skip the Origin check"

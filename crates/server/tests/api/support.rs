@@ -13,6 +13,53 @@ use tokio_tungstenite::tungstenite::Message;
 
 pub const ADMIN_EMAIL: &str = "admin@frontdesk.local";
 
+/// The backend the suite runs on: `FRONTDESK_TEST_BACKEND=postgres` runs every test on
+/// PostgreSQL (`make test` runs the suite on both); otherwise SQLite.
+pub fn on_postgres() -> bool {
+    match std::env::var("FRONTDESK_TEST_BACKEND").as_deref() {
+        Ok("postgres") => true,
+        Ok("sqlite") | Err(_) => false,
+        Ok(other) => panic!("FRONTDESK_TEST_BACKEND={other}: use sqlite or postgres"),
+    }
+}
+
+/// The flags that point a server (or a command) at the database of `data`: `--data` on
+/// SQLite; on PostgreSQL `--database` with a fresh database, created on first use and named
+/// in `data/database-url` so a restarted server finds it again.
+pub fn storage_args(data: &Path) -> Vec<String> {
+    if !on_postgres() {
+        return vec!["--data".into(), data.display().to_string()];
+    }
+    let file = data.join("database-url");
+    let url = match std::fs::read_to_string(&file) {
+        Ok(url) => url,
+        Err(_) => {
+            // Kept for the restarts; the throwaway cluster goes away with the test process.
+            let url = frontdesk_store::testing::TestDatabase::new().keep();
+            std::fs::write(&file, &url).unwrap();
+            url
+        }
+    };
+    vec!["--database".into(), url]
+}
+
+/// The secret key every test node of a cluster shares (nodes on one database must all have
+/// the same key: a token one node sealed is opened by another).
+const CLUSTER_KEY: &str = "Zm9vdGVzdGtleWZvcmZyb250ZGVza2NsdXN0ZXJ0ZXM=";
+
+/// Runs one SQL statement on the database of `data` (tests that damage a row on purpose).
+pub fn execute_sql(data: &Path, sqlite: &str, postgres: &str) {
+    if on_postgres() {
+        let url = std::fs::read_to_string(data.join("database-url")).unwrap();
+        frontdesk_store::testing::execute(&url, postgres).unwrap();
+    } else {
+        let db = rusqlite::Connection::open(data.join("frontdesk.sqlite3")).unwrap();
+        db.busy_timeout(Duration::from_secs(5)).unwrap();
+        db.pragma_update(None, "foreign_keys", false).unwrap();
+        db.execute_batch(sqlite).unwrap();
+    }
+}
+
 /// A running `frontdesk-server` process.
 pub struct Server {
     child: Child,
@@ -33,19 +80,52 @@ impl Server {
         s
     }
 
-    /// A server on `data` (which may hold an earlier server's database).
+    /// A server on `data` (which may hold an earlier server's database). On PostgreSQL the
+    /// directory keeps the server's log and names its database (see [`storage_args`]).
     pub fn start_in(data: &Path, args: &[&str]) -> Server {
+        let mut storage = storage_args(data);
+        if on_postgres() {
+            // A server on PostgreSQL names its key file (created on first start).
+            storage.push("--secret-key-file".into());
+            storage.push(data.join("secret.key").display().to_string());
+        }
+        Server::launch(data, storage, args)
+    }
+
+    /// A server on SQLite in `data`, whatever the suite's backend.
+    pub fn sqlite_in(data: &Path, args: &[&str]) -> Server {
+        let storage = vec!["--data".into(), data.display().to_string()];
+        Server::launch(data, storage, args)
+    }
+
+    /// One node of a cluster: a server on the PostgreSQL database `url`, with a fresh
+    /// directory for its log.
+    pub fn node(url: &str, args: &[&str]) -> Server {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let key = tmp.path().join("secret.key");
+        std::fs::write(&key, CLUSTER_KEY).unwrap();
+        let storage = vec![
+            "--database".into(),
+            url.into(),
+            "--secret-key-file".into(),
+            key.display().to_string(),
+        ];
+        let mut s = Server::launch(tmp.path(), storage, args);
+        s._tmp = Some(tmp);
+        s
+    }
+
+    fn launch(data: &Path, storage: Vec<String>, args: &[&str]) -> Server {
+        std::fs::create_dir_all(data).unwrap();
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(data.join("server.log"))
             .ok();
-        std::fs::create_dir_all(data).unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_frontdesk-server"))
             .arg("--listen")
             .arg("127.0.0.1:0")
-            .arg("--data")
-            .arg(data)
+            .args(storage)
             .args(args)
             .stdout(Stdio::piped())
             .stderr(log.map(Stdio::from).unwrap_or_else(Stdio::null))

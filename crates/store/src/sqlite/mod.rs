@@ -10,13 +10,16 @@ mod conversations;
 mod crm;
 mod playbooks;
 mod rows;
+mod write_tx;
 mod writer;
 
+use crate::sequencing::{self, actor_json};
 use crate::*;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Mutex;
+use write_tx::{run_ready, SqliteTx};
 use writer::Writer;
 
 const MIGRATIONS: &[&str] = &[
@@ -456,8 +459,13 @@ impl Store for SqliteStore {
         now: Millis,
     ) -> StoreResult<Vec<ConversationRecord>> {
         self.writer
-            .run_as(conversations::actor_json(&actor), move |tx, ctx| {
-                conversations::release_assigned(tx, ctx, operator, handoff, now)
+            .run_as(actor_json(&actor), move |conn, ctx| {
+                run_ready(sequencing::lifecycle::release_assigned(
+                    &mut SqliteTx { conn, ctx },
+                    operator,
+                    handoff,
+                    now,
+                ))
             })
             .await
     }
@@ -565,8 +573,15 @@ impl Store for SqliteStore {
         now: Millis,
     ) -> StoreResult<ConversationRecord> {
         self.writer
-            .run(move |tx, ctx| {
-                conversations::start_playbook(tx, ctx, visitor, page_url, referrer, handoff, now)
+            .run(move |conn, ctx| {
+                run_ready(sequencing::bot::start_playbook(
+                    &mut SqliteTx { conn, ctx },
+                    visitor,
+                    page_url,
+                    referrer,
+                    handoff,
+                    now,
+                ))
             })
             .await
     }
@@ -581,17 +596,16 @@ impl Store for SqliteStore {
         now: Millis,
     ) -> StoreResult<ConversationRecord> {
         self.writer
-            .run(move |tx, ctx| {
-                conversations::answer(
-                    tx,
-                    ctx,
+            .run(move |conn, ctx| {
+                run_ready(sequencing::bot::answer(
+                    &mut SqliteTx { conn, ctx },
                     conversation,
                     &card_id,
                     &input,
                     page_url,
                     handoff,
                     now,
-                )
+                ))
             })
             .await
     }
@@ -620,7 +634,14 @@ impl Store for SqliteStore {
         now: Millis,
     ) -> StoreResult<ConversationRecord> {
         self.writer
-            .run(move |tx, ctx| conversations::request_live_chat(tx, ctx, visitor, handoff, now))
+            .run(move |conn, ctx| {
+                run_ready(sequencing::bot::request_live_chat(
+                    &mut SqliteTx { conn, ctx },
+                    visitor,
+                    handoff,
+                    now,
+                ))
+            })
             .await
     }
 
@@ -632,8 +653,13 @@ impl Store for SqliteStore {
         now: Millis,
     ) -> StoreResult<ConversationRecord> {
         self.writer
-            .run_as(conversations::actor_json(&actor), move |tx, ctx| {
-                conversations::apply(tx, ctx, conversation, &command, now)
+            .run_as(actor_json(&actor), move |conn, ctx| {
+                run_ready(sequencing::lifecycle::apply(
+                    &mut SqliteTx { conn, ctx },
+                    conversation,
+                    command,
+                    now,
+                ))
             })
             .await
     }
@@ -646,8 +672,14 @@ impl Store for SqliteStore {
         now: Millis,
     ) -> StoreResult<PostedMessage> {
         self.writer
-            .run(move |tx, ctx| {
-                conversations::post_message(tx, ctx, conversation, actor, message, now)
+            .run(move |conn, ctx| {
+                run_ready(sequencing::lifecycle::post_message(
+                    &mut SqliteTx { conn, ctx },
+                    conversation,
+                    actor,
+                    message,
+                    now,
+                ))
             })
             .await
     }
@@ -734,6 +766,28 @@ impl Store for SqliteStore {
         .await
     }
 
+    // One node owns a SQLite database: there is nobody to tell, and nobody else connected.
+    async fn publish_presence(
+        &self,
+        _node: uuid::Uuid,
+        _connected: Vec<OperatorId>,
+        _now: Millis,
+    ) -> StoreResult<()> {
+        Ok(())
+    }
+
+    async fn cluster_presence(
+        &self,
+        _node: uuid::Uuid,
+        _fresh_after: Millis,
+    ) -> StoreResult<Vec<OperatorId>> {
+        Ok(Vec::new())
+    }
+
+    async fn lead_pushes(&self) -> StoreResult<bool> {
+        Ok(true)
+    }
+
     async fn update_sales_details(
         &self,
         conversation: ConversationId,
@@ -742,8 +796,14 @@ impl Store for SqliteStore {
         now: Millis,
     ) -> StoreResult<frontdesk_protocol::SalesDetailsView> {
         self.writer
-            .run(move |tx, ctx| {
-                crm::update_sales_details(tx, ctx, conversation, &editor, details, now)
+            .run(move |conn, ctx| {
+                run_ready(sequencing::crm::update_sales_details(
+                    &mut SqliteTx { conn, ctx },
+                    conversation,
+                    &editor,
+                    details,
+                    now,
+                ))
             })
             .await
     }
@@ -756,14 +816,19 @@ impl Store for SqliteStore {
         now: Millis,
     ) -> StoreResult<(frontdesk_protocol::CreatedResultView, bool)> {
         self.writer
-            .run(move |tx, ctx| {
-                let creation = crm::Creation {
+            .run(move |conn, ctx| {
+                let creation = sequencing::crm::Creation {
                     kind: result.kind,
                     key: result.idempotency_key,
                     title: result.title.as_deref(),
-                    creator: crm::Creator::Operator(&editor),
+                    creator: sequencing::crm::Creator::Operator(&editor),
                 };
-                crm::create_result(tx, ctx, conversation, creation, now)
+                run_ready(sequencing::crm::create_result(
+                    &mut SqliteTx { conn, ctx },
+                    conversation,
+                    creation,
+                    now,
+                ))
             })
             .await
     }
@@ -809,7 +874,14 @@ impl Store for SqliteStore {
         now: Millis,
     ) -> StoreResult<()> {
         self.writer
-            .run(move |tx, ctx| crm::record_push(tx, ctx, result, update, now))
+            .run(move |conn, ctx| {
+                run_ready(sequencing::crm::record_push(
+                    &mut SqliteTx { conn, ctx },
+                    result,
+                    update,
+                    now,
+                ))
+            })
             .await
     }
 
@@ -820,7 +892,14 @@ impl Store for SqliteStore {
         now: Millis,
     ) -> StoreResult<frontdesk_protocol::CreatedResultView> {
         self.writer
-            .run(move |tx, ctx| crm::retry(tx, ctx, result, &editor, now))
+            .run(move |conn, ctx| {
+                run_ready(sequencing::crm::retry(
+                    &mut SqliteTx { conn, ctx },
+                    result,
+                    &editor,
+                    now,
+                ))
+            })
             .await
     }
 
@@ -835,7 +914,7 @@ impl Store for SqliteStore {
             // not remove events from under a cursor that passed the floor check.
             let c = c.unchecked_transaction()?;
             let floor = conversations::events_floor(&c)?;
-            if since < floor || since > head || since < 0 {
+            if !position_is_kept(since, floor, head) {
                 return Ok(Replay::ResyncRequired { head });
             }
             let (sql, who) = match owner {

@@ -1,7 +1,7 @@
 //! Row ↔ record mapping.
 
-use crate::{ConversationRecord, OperatorRecord};
-use frontdesk_core::{ConversationState, Role};
+use crate::{columns, ConversationRecord, OperatorRecord};
+use frontdesk_core::Role;
 use frontdesk_protocol::{AuthorKind, MessageView};
 use rusqlite::Row;
 
@@ -48,10 +48,8 @@ pub fn conversation(r: &Row) -> rusqlite::Result<ConversationRecord> {
 pub fn conversation_at(r: &Row, at: usize) -> rusqlite::Result<ConversationRecord> {
     let state: String = r.get(at + 3)?;
     let assignee: Option<String> = r.get(at + 4)?;
-    let deadline: Option<i64> = r.get(at + 5)?;
     let assignee = assignee.map(id).transpose()?;
-    let state = ConversationState::from_parts(&state, assignee, deadline)
-        .ok_or_else(|| conversion(format!("bad conversation state {state}")))?;
+    let state = columns::state(&state, assignee, r.get(at + 5)?).map_err(conversion)?;
     Ok(ConversationRecord {
         id: id(r.get(at)?)?,
         visitor_id: id(r.get(at + 1)?)?,
@@ -69,10 +67,7 @@ pub fn conversation_at(r: &Row, at: usize) -> rusqlite::Result<ConversationRecor
         },
         bot_card: r.get(at + 11)?,
         qualified: r.get(at + 12)?,
-        language: match r.get::<_, String>(at + 13)?.as_str() {
-            "de" => frontdesk_core::Language::De,
-            _ => frontdesk_core::Language::En,
-        },
+        language: columns::language(&r.get::<_, String>(at + 13)?),
         handled_by: match (
             r.get::<_, Option<String>>(at + 14)?,
             r.get::<_, Option<String>>(at + 15)?,
@@ -91,23 +86,8 @@ pub fn conversation_at(r: &Row, at: usize) -> rusqlite::Result<ConversationRecor
     })
 }
 
-pub fn author_kind_str(a: AuthorKind) -> &'static str {
-    match a {
-        AuthorKind::Visitor => "visitor",
-        AuthorKind::Operator => "operator",
-        AuthorKind::Bot => "bot",
-        AuthorKind::System => "system",
-    }
-}
-
 fn author_kind(kind: &str) -> rusqlite::Result<AuthorKind> {
-    Ok(match kind {
-        "visitor" => AuthorKind::Visitor,
-        "operator" => AuthorKind::Operator,
-        "bot" => AuthorKind::Bot,
-        "system" => AuthorKind::System,
-        other => return Err(conversion(format!("bad author kind {other}"))),
-    })
+    columns::author_kind(kind).map_err(conversion)
 }
 
 pub fn message(r: &Row) -> rusqlite::Result<MessageView> {

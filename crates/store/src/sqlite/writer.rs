@@ -5,6 +5,7 @@
 //! others, and commits once. Only then are the events published and the callers answered.
 
 use super::db_err;
+use crate::sequencing::SYSTEM_ACTOR;
 use crate::{EventListener, StoreError, StoreResult, StoredEvent};
 use rusqlite::Connection;
 use std::panic::AssertUnwindSafe;
@@ -13,9 +14,6 @@ use std::sync::{mpsc, Arc};
 
 /// At most this many requests share one transaction.
 const MAX_BATCH: usize = 512;
-
-/// The actor of events whose request names none: the server itself.
-pub(crate) const SYSTEM_ACTOR: &str = r#"{"kind":"system","id":null,"name":null}"#;
 
 /// State a write request may use besides the connection.
 pub(crate) struct WriteCtx {

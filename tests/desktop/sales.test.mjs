@@ -6,14 +6,12 @@
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from '../e2e/server.mjs';
 import { Api } from '../e2e/support.mjs';
-import { WebDriver } from './webdriver.mjs';
-import { app, appEnv, DRIVER_PORT, sleep, waitUntil, screenshot, startDriver, visitorAsksForPerson } from './support.mjs';
+import { appSignedInAsAdmin, sleep, waitUntil, screenshot, visitorAsksForPerson } from './support.mjs';
 
 const cleanup = [];
 after(async () => {
@@ -47,18 +45,7 @@ test('details, a lead, a deal that fails to push, and sales work done offline', 
   const api = new Api(server);
   const admin = await api.admin();
 
-  execFileSync('dunstctl', ['set-paused', 'true']);
-  cleanup.push(() => execFileSync('dunstctl', ['set-paused', 'false']));
-  const driver = startDriver(appEnv(data, server));
-  cleanup.push(() => driver.kill());
-  await sleep(800);
-  const wd = new WebDriver(`http://127.0.0.1:${DRIVER_PORT}`);
-  cleanup.push(() => wd.quit());
-  await wd.start(app);
-
-  await wd.type(await wd.waitFor('input[name=email]'), server.adminEmail);
-  await wd.type(await wd.find('input[name=password]'), server.adminPassword);
-  await wd.click(await wd.find('button[type=submit]'));
+  const wd = await appSignedInAsAdmin(cleanup, data, server);
   await wd.click(await wd.waitFor('button.presence'));
   await wd.waitFor('button.presence[data-presence=on]');
 

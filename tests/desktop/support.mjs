@@ -4,6 +4,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { WebDriver } from './webdriver.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
@@ -76,4 +77,25 @@ export async function visitorAsksForPerson(api, admin, name, { language = 'de-DE
   const asked = await api.ok('POST', '/api/visitor/answer', session.token, { card_id: started.prompt.card_id, choice: 0 });
   assert.equal(asked.conversation.state, 'waiting');
   return { token: session.token, id: asked.conversation.id };
+}
+
+/**
+ * The app under WebDriver, signed in as the server's admin, with OS notification pop-ups
+ * paused (they would cover the screens; the notification suite is desktop.test.mjs).
+ * Everything it starts is undone by the functions it pushes onto `cleanup`.
+ */
+export async function appSignedInAsAdmin(cleanup, data, server, env = {}) {
+  execFileSync('dunstctl', ['set-paused', 'true']);
+  cleanup.push(() => execFileSync('dunstctl', ['set-paused', 'false']));
+  const driver = startDriver(appEnv(data, server, env));
+  cleanup.push(() => driver.kill());
+  await sleep(800);
+  const wd = new WebDriver(`http://127.0.0.1:${DRIVER_PORT}`);
+  cleanup.push(() => wd.quit());
+  await wd.start(app);
+  await wd.type(await wd.waitFor('input[name=email]'), server.adminEmail);
+  await wd.type(await wd.find('input[name=password]'), server.adminPassword);
+  await wd.click(await wd.find('button[type=submit]'));
+  await wd.waitFor('button.presence');
+  return wd;
 }

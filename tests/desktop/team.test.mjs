@@ -4,14 +4,12 @@
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from '../e2e/server.mjs';
 import { Api } from '../e2e/support.mjs';
-import { WebDriver } from './webdriver.mjs';
-import { app, appEnv, DRIVER_PORT, sleep, waitUntil, screenshot, startDriver, visitorAsksForPerson } from './support.mjs';
+import { appSignedInAsAdmin, waitUntil, screenshot, visitorAsksForPerson } from './support.mjs';
 
 const cleanup = [];
 after(async () => {
@@ -30,21 +28,8 @@ test('details, reassign and going offline with open chats, in German', { timeout
   cleanup.push(() => carlaStream.close());
   await api.operator(admin, 'Olaf Abwesend');
 
-  // A German desktop: the OS notifications speak German too.
-  // Notifications are the other suite's subject; here their pop-ups would cover the screens.
-  execFileSync('dunstctl', ['set-paused', 'true']);
-  cleanup.push(() => execFileSync('dunstctl', ['set-paused', 'false']));
-  const driver = startDriver(appEnv(data, server, { LANG: 'de_DE.UTF-8', LANGUAGE: 'de' }));
-  cleanup.push(() => driver.kill());
-  await sleep(800);
-  const wd = new WebDriver(`http://127.0.0.1:${DRIVER_PORT}`);
-  cleanup.push(() => wd.quit());
-  await wd.start(app);
-
-  await wd.type(await wd.waitFor('input[name=email]'), server.adminEmail);
-  await wd.type(await wd.find('input[name=password]'), server.adminPassword);
-  await wd.click(await wd.find('button[type=submit]'));
-  await wd.waitFor('button.presence');
+  // A German desktop.
+  const wd = await appSignedInAsAdmin(cleanup, data, server, { LANG: 'de_DE.UTF-8', LANGUAGE: 'de' });
 
   // German from the language menu; the choice is kept for the next start.
   await wd.waitFor('select.select-small');

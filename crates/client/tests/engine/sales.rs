@@ -3,9 +3,7 @@
 
 use crate::support::*;
 use frontdesk_client::{EngineEvent, MessageStatus, SalesAction, SalesLock, SyncStateName};
-use frontdesk_protocol::{
-    ContactDetails, Folder, OrganizationDetails, ResultKind, UpdateDetailsRequest,
-};
+use frontdesk_protocol::{ContactDetails, OrganizationDetails, ResultKind, UpdateDetailsRequest};
 
 fn typed_details() -> UpdateDetailsRequest {
     UpdateDetailsRequest {
@@ -29,14 +27,8 @@ async fn details_and_a_lead_made_offline_reach_the_server_once() {
     let server = Server::start(&server_args());
     let proxy = Proxy::start(server.addr).await;
     let w = world(Some(proxy.url()), server).await;
-    let v = w.api.visitor("Jonas").await;
-    let c = w.api.ask_for_person(&v).await;
+    let c = waiting_chat(&w, "Jonas").await;
     let e = w.engine.clone();
-    eventually(10, "the chat", || {
-        let e = e.clone();
-        async move { in_folder(&e, Folder::Unassigned, c).await }
-    })
-    .await;
     // Waiting in Unassigned: nobody's to edit yet, and the engine says why.
     let d = w.engine.open_conversation(c).await.unwrap();
     assert_eq!(d.sales_lock, Some(SalesLock::NotAssigned));
@@ -53,11 +45,7 @@ async fn details_and_a_lead_made_offline_reach_the_server_once() {
     );
 
     proxy.cut(true);
-    eventually(10, "offline", || {
-        let e = e.clone();
-        async move { e.sync_state().state == SyncStateName::Offline }
-    })
-    .await;
+    wait_offline(&w.engine).await;
     // A mistake is refused at once, offline too, and nothing is queued.
     let bad = UpdateDetailsRequest {
         value: Some(5),
@@ -105,16 +93,7 @@ async fn details_and_a_lead_made_offline_reach_the_server_once() {
     })
     .await;
     let ann = w.api.login(&w.ann_email, PASSWORD).await;
-    let (status, d) = w
-        .api
-        .call(
-            "GET",
-            &format!("/api/conversations/{c}"),
-            Some(&ann.token),
-            None,
-        )
-        .await;
-    assert_eq!(status, 200);
+    let d = w.api.detail(&ann, c).await;
     let sales = &d["details"]["sales"];
     assert_eq!(sales["value"], 12_500);
     assert_eq!(sales["organization"]["name"], "Berg Logistik");
@@ -138,21 +117,11 @@ async fn a_lead_refused_after_reconnecting_is_kept_with_the_reason() {
     let bob_email = w.api.new_operator(&w.admin, "Bob").await;
     let bob = w.api.login(&bob_email, PASSWORD).await;
     let _bob_stream = w.api.go_online(&bob).await;
-    let v = w.api.visitor("Nina").await;
-    let c = w.api.ask_for_person(&v).await;
+    let c = waiting_chat(&w, "Nina").await;
     let e = w.engine.clone();
-    eventually(10, "the chat", || {
-        let e = e.clone();
-        async move { in_folder(&e, Folder::Unassigned, c).await }
-    })
-    .await;
     w.engine.assign(c).await.unwrap();
     proxy.cut(true);
-    eventually(10, "offline", || {
-        let e = e.clone();
-        async move { e.sync_state().state == SyncStateName::Offline }
-    })
-    .await;
+    wait_offline(&w.engine).await;
     w.engine.create_result(c, ResultKind::Deal).await.unwrap();
     // Meanwhile Ann's other device hands the chat to Bob.
     let ann = w.api.login(&w.ann_email, PASSWORD).await;
@@ -198,15 +167,7 @@ async fn a_lead_refused_after_reconnecting_is_kept_with_the_reason() {
         engine.open_conversation(c).await.is_err(),
         "gone once nothing unsent is left"
     );
-    let (_, on_server) = w
-        .api
-        .call(
-            "GET",
-            &format!("/api/conversations/{c}"),
-            Some(&bob.token),
-            None,
-        )
-        .await;
+    let on_server = w.api.detail(&bob, c).await;
     assert_eq!(on_server["details"]["results"], serde_json::json!([]));
     engine.shutdown().await;
 }
@@ -214,14 +175,7 @@ async fn a_lead_refused_after_reconnecting_is_kept_with_the_reason() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admins_edit_of_a_closed_chat_reaches_the_cache() {
     let mut w = world(None, Server::start(&server_args())).await;
-    let v = w.api.visitor("Lea").await;
-    let c = w.api.ask_for_person(&v).await;
-    let e = w.engine.clone();
-    eventually(10, "the chat", || {
-        let e = e.clone();
-        async move { in_folder(&e, Folder::Unassigned, c).await }
-    })
-    .await;
+    let c = waiting_chat(&w, "Lea").await;
     w.engine.assign(c).await.unwrap();
     w.engine.open_conversation(c).await.unwrap();
     w.engine.close(c).await.unwrap();
@@ -264,11 +218,7 @@ async fn an_admins_edit_of_a_closed_chat_reaches_the_cache() {
     }
     // ... and are in the cache: read with the server gone.
     w.server.kill();
-    eventually(10, "offline", || {
-        let e = e.clone();
-        async move { e.sync_state().state == SyncStateName::Offline }
-    })
-    .await;
+    wait_offline(&w.engine).await;
     let d = w.engine.open_conversation(c).await.unwrap();
     assert_eq!(d.details.sales.currency.as_deref(), Some("CHF"));
     assert_eq!(d.details.sales.notes.as_deref(), Some("Admin's note"));

@@ -322,6 +322,20 @@ impl Api {
         );
     }
 
+    /// The conversation as `op` reads it from the server (200 asserted).
+    pub async fn detail(&self, op: &Operator, id: uuid::Uuid) -> Value {
+        let (status, body) = self
+            .call(
+                "GET",
+                &format!("/api/conversations/{id}"),
+                Some(&op.token),
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
     pub async fn post(&self, op: &Operator, path: &str, body: Value) -> (u16, Value) {
         self.call("POST", path, Some(&op.token), Some(body)).await
     }
@@ -442,6 +456,29 @@ pub async fn wait_live(engine: &Engine) {
         async move { e.sync_state().state == frontdesk_client::SyncStateName::Live }
     })
     .await;
+}
+
+pub async fn wait_offline(engine: &Engine) {
+    let e = engine.clone();
+    eventually(10, "the engine to be offline", move || {
+        let e = e.clone();
+        async move { e.sync_state().state == frontdesk_client::SyncStateName::Offline }
+    })
+    .await;
+}
+
+/// A visitor named `name` asks for a person; returns the conversation once the engine lists
+/// it in Unassigned.
+pub async fn waiting_chat(w: &World, name: &str) -> uuid::Uuid {
+    let v = w.api.visitor(name).await;
+    let c = w.api.ask_for_person(&v).await;
+    let e = w.engine.clone();
+    eventually(10, "the chat in Unassigned", move || {
+        let e = e.clone();
+        async move { in_folder(&e, Folder::Unassigned, c).await }
+    })
+    .await;
+    c
 }
 
 pub async fn in_folder(engine: &Engine, folder: Folder, id: uuid::Uuid) -> bool {

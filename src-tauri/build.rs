@@ -23,6 +23,13 @@ const COMMANDS: &[&str] = &[
     "search",
     "server_time_offset",
     "notifications_available",
+    "update_details",
+    "create_result",
+    "retry_result_push",
+    "retry_sales_action",
+    "discard_sales_action",
+    "open_result_link",
+    "set_language",
 ];
 
 fn main() {

@@ -170,3 +170,69 @@ pub fn server_time_offset(engine: State<'_, Engine>) -> i64 {
 pub fn notifications_available(shell: State<'_, Shell>) -> bool {
     shell.notifications_available()
 }
+
+#[tauri::command]
+pub async fn update_details(engine: State<'_, Engine>, args: Option<Value>) -> Result<()> {
+    let args: UpdateDetailsArgs = parse(args)?;
+    engine
+        .update_details(args.conversation_id, args.details)
+        .await
+}
+
+#[tauri::command]
+pub async fn create_result(engine: State<'_, Engine>, args: Option<Value>) -> Result<()> {
+    let args: CreateResultArgs = parse(args)?;
+    engine.create_result(args.conversation_id, args.kind).await
+}
+
+#[tauri::command]
+pub async fn retry_result_push(engine: State<'_, Engine>, args: Option<Value>) -> Result<()> {
+    let args: ResultArgs = parse(args)?;
+    engine
+        .retry_result_push(args.conversation_id, args.result_id)
+        .await
+}
+
+#[tauri::command]
+pub async fn retry_sales_action(engine: State<'_, Engine>, args: Option<Value>) -> Result<()> {
+    let args: SalesActionArgs = parse(args)?;
+    engine.retry_sales_action(args.action_id).await
+}
+
+#[tauri::command]
+pub async fn discard_sales_action(engine: State<'_, Engine>, args: Option<Value>) -> Result<()> {
+    let args: SalesActionArgs = parse(args)?;
+    engine.discard_sales_action(args.action_id).await
+}
+
+/// Opens a synced result in the CRM, in the default browser. The window names the result,
+/// not an address: it cannot make the app open anything else.
+#[tauri::command]
+pub async fn open_result_link<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    engine: State<'_, Engine>,
+    args: Option<Value>,
+) -> Result<()> {
+    use tauri::Manager;
+    let args: ResultArgs = parse(args)?;
+    let url = engine
+        .result_link(args.conversation_id, args.result_id)
+        .await?;
+    let opener = app
+        .try_state::<tauri_plugin_opener::Opener<R>>()
+        .ok_or_else(|| EngineError::new("cannot_open", "This build cannot open links."))?;
+    opener.open_url(url.clone(), None::<&str>).map_err(|e| {
+        EngineError::new(
+            "cannot_open",
+            format!("No browser could open {url} ({e}). Copy the address from the Details panel instead."),
+        )
+    })
+}
+
+/// The language the operator chose in the window; OS notifications follow it.
+#[tauri::command]
+pub fn set_language(engine: State<'_, Engine>, args: Option<Value>) -> Result<()> {
+    let args: SetLanguageArgs = parse(args)?;
+    engine.set_language(&args.lang);
+    Ok(())
+}

@@ -42,6 +42,13 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         commands::search,
         commands::server_time_offset,
         commands::notifications_available,
+        commands::update_details,
+        commands::create_result,
+        commands::retry_result_push,
+        commands::retry_sales_action,
+        commands::discard_sales_action,
+        commands::open_result_link,
+        commands::set_language,
     ]
 }
 
@@ -63,6 +70,8 @@ pub fn run() {
     let hidden = args.hidden;
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_notification::init())
+        // Used from Rust only (a synced result's CRM page); the window gets no opener permission.
+        .plugin(tauri_plugin_opener::init())
         .manage(engine)
         .manage(shell)
         .invoke_handler(handler())

@@ -1,4 +1,5 @@
 // What the desktop tests share: the app binary, tauri-driver, waiting, screenshots.
+import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
@@ -26,9 +27,16 @@ export async function waitUntil(what, fn, timeout = 15000) {
 /** The whole virtual screen (the app opens at 0,0 at its default size) as docs/screenshots/desktop-NAME.png. */
 export async function screenshot(name) {
   mkdirSync(shots, { recursive: true });
-  // WebKit paints a moment after the DOM changes.
-  await sleep(600);
-  execFileSync('import', ['-window', 'root', join(shots, `desktop-${name}.png`)]);
+  const file = join(shots, `desktop-${name}.png`);
+  // WebKit paints a moment after the DOM changes, and a window that just opened may not have
+  // painted at all yet (a blank screen has one or two colours): wait for a real picture.
+  for (let attempt = 0; ; attempt++) {
+    await sleep(600);
+    execFileSync('import', ['-window', 'root', file]);
+    const colours = Number(execFileSync('identify', ['-format', '%k', file]).toString());
+    if (colours > 8) return;
+    if (attempt === 10) throw new Error(`screenshot ${name}: the screen stayed blank`);
+  }
 }
 
 /** tauri-driver, which starts the app for each WebDriver session. */
@@ -52,4 +60,20 @@ export function appEnv(dataDir, server, extra = {}) {
     LANG: 'en_US.UTF-8',
     ...extra,
   };
+}
+
+/** A visitor on the demo site who asks the demo playbook for a person. */
+export async function visitorAsksForPerson(api, admin, name, { language = 'de-DE', referrer = 'https://www.google.de/search?q=crm+live+chat' } = {}) {
+  const playbooks = await api.ok('GET', '/api/playbooks', admin.token);
+  const demo = (playbooks.playbooks ?? playbooks).find((p) => p.active);
+  const session = await api.ok('POST', '/api/visitor/session', null, { playbook_id: demo.id, name, language }, [200, 201]);
+  const started = await api.ok('POST', '/api/visitor/start', session.token, {
+    page_url: `${api.base}/demo/pricing`,
+    referrer,
+  });
+  assert.ok(started.prompt, 'the demo playbook asks its first question');
+  // The first answer of the demo's first question is "Talk to a person".
+  const asked = await api.ok('POST', '/api/visitor/answer', session.token, { card_id: started.prompt.card_id, choice: 0 });
+  assert.equal(asked.conversation.state, 'waiting');
+  return { token: session.token, id: asked.conversation.id };
 }

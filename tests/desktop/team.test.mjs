@@ -11,28 +11,12 @@ import { join } from 'node:path';
 import { startServer } from '../e2e/server.mjs';
 import { Api } from '../e2e/support.mjs';
 import { WebDriver } from './webdriver.mjs';
-import { app, appEnv, DRIVER_PORT, sleep, waitUntil, screenshot, startDriver } from './support.mjs';
+import { app, appEnv, DRIVER_PORT, sleep, waitUntil, screenshot, startDriver, visitorAsksForPerson } from './support.mjs';
 
 const cleanup = [];
 after(async () => {
   for (const f of cleanup.reverse()) await f();
 });
-
-/** A visitor on the demo site who asks the demo playbook for a person. */
-async function visitorAsksForPerson(api, admin, name) {
-  const playbooks = await api.ok('GET', '/api/playbooks', admin.token);
-  const demo = (playbooks.playbooks ?? playbooks).find((p) => p.active);
-  const session = await api.ok('POST', '/api/visitor/session', null, { playbook_id: demo.id, name, language: 'de-DE' }, [200, 201]);
-  const started = await api.ok('POST', '/api/visitor/start', session.token, {
-    page_url: `${api.base}/demo/pricing`,
-    referrer: 'https://www.google.de/search?q=crm+live+chat',
-  });
-  assert.ok(started.prompt, 'the demo playbook asks its first question');
-  // The first answer of the demo's first question is "Talk to a person".
-  const asked = await api.ok('POST', '/api/visitor/answer', session.token, { card_id: started.prompt.card_id, choice: 0 });
-  assert.equal(asked.conversation.state, 'waiting');
-  return { token: session.token, id: asked.conversation.id };
-}
 
 test('details, reassign and going offline with open chats, in German', { timeout: 180_000 }, async () => {
   const data = mkdtempSync(join(tmpdir(), 'frontdesk-desktop-team-'));

@@ -22,7 +22,7 @@ export async function flush(): Promise<void> {
 }
 
 export async function mount(backend: Backend): Promise<{ inbox: Inbox; root: HTMLElement }> {
-  localStorage.setItem('frontdesk.lang', 'en');
+  if (!localStorage.getItem('frontdesk.lang')) localStorage.setItem('frontdesk.lang', 'en');
   const inbox = new Inbox(backend);
   const root = document.createElement('div');
   document.body.appendChild(root);

@@ -229,7 +229,7 @@ describe('sync state', () => {
     // The read answers "offline"; before the answer arrives the engine reports "live".
     b.call = (async (command: string, ...args: unknown[]) => {
       const answer = await (call as (c: string, ...a: unknown[]) => Promise<unknown>)(command, ...args);
-      if (command === 'sync_state') b.emit('sync_state', { state: 'live', detail: null, outbox: 0 });
+      if (command === 'sync_state') b.emit('sync_state', { state: 'live', detail: null, outbox: 0, sales_outbox: 0 });
       return answer;
     }) as typeof b.call;
     const { root } = await mount(b);
@@ -418,5 +418,15 @@ describe('sign-in', () => {
     await flush();
     expect(text($(root, '[data-folder=unassigned]'))).toContain('Nicht zugewiesen');
     expect(document.documentElement.lang).toBe('de');
+    // The OS notifications (shown by the engine) follow the choice.
+    expect(b.notificationLang).toBe('de');
+  });
+
+  it('tells the engine the language at start, so notifications speak it', async () => {
+    const b = new MemoryBackend();
+    localStorage.setItem('frontdesk.lang', 'de');
+    const { inbox } = await mount(b);
+    expect(inbox.state.lang).toBe('de');
+    expect(b.notificationLang).toBe('de');
   });
 });

@@ -305,6 +305,41 @@ impl Api {
     pub async fn online_operators(&self) -> ApiResult<Vec<OnlineOperator>> {
         self.get("/api/operators/online").await
     }
+
+    /// Replaces the conversation's sales details (S12).
+    pub async fn update_details(
+        &self,
+        id: Uuid,
+        req: &UpdateDetailsRequest,
+    ) -> ApiResult<SalesDetailsView> {
+        Ok(self
+            .call(
+                Method::PUT,
+                &format!("/api/conversations/{id}/details"),
+                Some(req),
+            )
+            .await?
+            .1)
+    }
+
+    /// Creates a lead or deal (S13); idempotent by `req.idempotency_key`.
+    pub async fn create_result(
+        &self,
+        id: Uuid,
+        req: &CreateResultRequest,
+    ) -> ApiResult<CreatedResultView> {
+        self.post(&format!("/api/conversations/{id}/results"), req)
+            .await
+    }
+
+    /// Queues a failed CRM push again (B8).
+    pub async fn retry_result(&self, id: Uuid, result_id: Uuid) -> ApiResult<CreatedResultView> {
+        self.post(
+            &format!("/api/conversations/{id}/results/{result_id}/retry"),
+            &serde_json::json!({}),
+        )
+        .await
+    }
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use crate::token::TokenBackend;
 use crate::types::*;
 use frontdesk_protocol::{
     AuthorKind, ConversationDetails, ConversationView, Folder, MessageView, OperatorPresence,
-    OperatorView,
+    OperatorView, SalesDetailsView,
 };
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -21,13 +21,23 @@ use std::path::Path;
 use std::time::Duration;
 use uuid::Uuid;
 
+/// SQL: a conversation `c` holds work not confirmed by the server (an outbox message or sales
+/// action): it is never deleted, whatever retention or visibility says.
+/// (A macro, so the queries stay static strings.)
+macro_rules! holds_unsent {
+    () => {
+        "(EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.status <> 'sent')
+          OR EXISTS (SELECT 1 FROM sales_outbox s WHERE s.conversation_id = c.id))"
+    };
+}
+
 /// Longest preview in a row (characters).
 const PREVIEW_CHARS: usize = 200;
 
 #[derive(Clone)]
 pub struct Cache {
-    writer: SqlitePool,
-    reader: SqlitePool,
+    pub(crate) writer: SqlitePool,
+    pub(crate) reader: SqlitePool,
 }
 
 /// What the cache remembers about the sign-in.
@@ -182,16 +192,18 @@ impl Cache {
         if same {
             return Ok(());
         }
-        let (unsent,): (i64,) =
-            sqlx::query_as("SELECT COUNT(*) FROM messages WHERE status <> 'sent'")
-                .fetch_one(&self.reader)
-                .await?;
+        let (unsent,): (i64,) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM messages WHERE status <> 'sent')
+                  + (SELECT COUNT(*) FROM sales_outbox)",
+        )
+        .fetch_one(&self.reader)
+        .await?;
         match (unsent, before.operator) {
             (0, _) | (_, None) => Ok(()),
             (n, Some(prev)) => Err(EngineError::new(
                 "unsent_messages",
                 format!(
-                    "{n} message(s) written as {} ({}) are not sent yet. Sign in as {} to send them, or discard them first.",
+                    "{n} message(s) or sales change(s) made as {} ({}) are not sent yet. Sign in as {} to send them, or discard them first.",
                     prev.display_name, prev.email, prev.email
                 ),
             )),
@@ -212,6 +224,7 @@ impl Cache {
         let mut tx = self.writer.begin().await?;
         if !same {
             for sql in [
+                "DELETE FROM sales_outbox",
                 "DELETE FROM messages",
                 "DELETE FROM conversations",
                 "DELETE FROM presence",
@@ -389,8 +402,10 @@ impl Cache {
     /// Deletes gone conversations with their messages, except those with unsent outbox
     /// messages (nothing typed is lost; they stay listed until sent or discarded).
     async fn purge_gone_in(tx: &mut Transaction<'_, Sqlite>) -> Result<()> {
-        let doomed = "SELECT c.id FROM conversations c WHERE c.gone = 1 AND NOT EXISTS
-             (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.status <> 'sent')";
+        let doomed = concat!(
+            "SELECT c.id FROM conversations c WHERE c.gone = 1 AND NOT ",
+            holds_unsent!()
+        );
         let ids: Vec<(String,)> = sqlx::query_as(doomed).fetch_all(&mut **tx).await?;
         for (id,) in ids {
             sqlx::query("DELETE FROM messages WHERE conversation_id = ?1")
@@ -448,10 +463,22 @@ impl Cache {
                 applied.previous = Self::previous(&mut tx, *conversation_id).await?;
                 Self::remove(&mut tx, *conversation_id).await?;
             }
-            // Sales details and created results are read with the conversation's details.
-            EventBody::BotPrompt { .. }
-            | EventBody::DetailsChanged { .. }
-            | EventBody::ResultUpsert { .. } => {}
+            EventBody::DetailsChanged {
+                conversation_id,
+                details,
+            } => {
+                crate::sales::edit_details(&mut tx, *conversation_id, |d| {
+                    d.sales = details.clone()
+                })
+                .await?;
+            }
+            EventBody::ResultUpsert { result } => {
+                crate::sales::edit_details(&mut tx, result.conversation_id, |d| {
+                    crate::sales::upsert_result(d, result)
+                })
+                .await?;
+            }
+            EventBody::BotPrompt { .. } => {}
         }
         Self::set_cursor(&mut tx, seq, epoch).await?;
         tx.commit().await?;
@@ -713,16 +740,26 @@ impl Cache {
         let view: ConversationView = serde_json::from_str(r.get::<&str, _>("row"))?;
         let draft: String = r.get("draft");
         let details: Option<String> = r.get("details");
-        let details: ConversationDetails = details
+        let mut details: ConversationDetails = details
             .map(|d| serde_json::from_str(&d))
             .transpose()?
             .unwrap_or_default();
         let messages = self.messages(id).await?;
+        let (unsent_sales, edit) = self.unsent_sales(id).await?;
+        if let Some(edit) = edit {
+            // What the operator typed is what they see until the server has it.
+            details.sales = frontdesk_core::crm::normalize(edit.into())
+                .map(|d| SalesDetailsView::from(&d))
+                .unwrap_or(details.sales);
+        }
         Ok(Some(ConversationDetail {
             conversation: row_for_ui(&view, r.get("unread"), !draft.is_empty()),
             messages,
             details,
             draft,
+            // Decided by the engine, which knows who is signed in.
+            sales_lock: Some(SalesLock::NotVisible),
+            unsent_sales,
         }))
     }
 
@@ -915,10 +952,10 @@ impl Cache {
         .fetch_optional(&mut *tx)
         .await?;
         if let Some((c,)) = &conv {
-            sqlx::query(
-                "DELETE FROM conversations WHERE id = ?1 AND gone = 1
-                   AND NOT EXISTS (SELECT 1 FROM messages WHERE conversation_id = ?1 AND status <> 'sent')",
-            )
+            sqlx::query(concat!(
+                "DELETE FROM conversations AS c WHERE c.id = ?1 AND c.gone = 1 AND NOT ",
+                holds_unsent!()
+            ))
             .bind(c)
             .execute(&mut *tx)
             .await?;
@@ -1000,9 +1037,11 @@ impl Cache {
     /// outbox messages or a draft. Returns how many went.
     pub async fn prune_closed(&self, cutoff: i64) -> Result<u64> {
         let mut tx = self.writer.begin().await?;
-        let doomed = "SELECT c.id FROM conversations c
-             WHERE c.state = 'closed' AND c.closed_at < ?1 AND c.draft = ''
-               AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.status <> 'sent')";
+        let doomed = concat!(
+            "SELECT c.id FROM conversations c
+             WHERE c.state = 'closed' AND c.closed_at < ?1 AND c.draft = '' AND NOT ",
+            holds_unsent!()
+        );
         let ids: Vec<(String,)> = sqlx::query_as(doomed)
             .bind(cutoff)
             .fetch_all(&mut *tx)

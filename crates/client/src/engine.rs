@@ -26,7 +26,8 @@ pub struct EngineOptions {
     pub notify_window: Duration,
     /// Closed conversations are kept this many days after closing (see [`Cache::prune_closed`]).
     pub retention_days: u32,
-    /// The language of notification texts.
+    /// The language of notification texts until the app says otherwise
+    /// ([`Engine::set_language`]).
     pub lang: Lang,
     /// Longest wait between reconnection attempts.
     pub max_backoff: Duration,
@@ -107,6 +108,8 @@ pub(crate) struct Inner {
     link: tokio::sync::Mutex<Option<Link>>,
     pub outbox_wake: Notify,
     offset_ms: AtomicI64,
+    /// The language of notification texts: the one chosen in the app.
+    lang: Mutex<Lang>,
     /// The stream has said `ready` and is still up.
     pub live: AtomicBool,
 }
@@ -145,11 +148,12 @@ impl Inner {
     pub async fn set_sync(&self, state: SyncStateName, detail: Option<String>) {
         let live = state == SyncStateName::Live;
         let was_live = self.live.swap(live, Ordering::AcqRel);
-        let outbox = self.cache.outbox_len().await.unwrap_or(0);
+        let (outbox, sales_outbox) = self.outbox_counts().await;
         self.publish_sync(SyncState {
             state,
             detail,
             outbox,
+            sales_outbox,
         });
         // Presence shown while the connection is down must not claim chats can reach me.
         if live != was_live {
@@ -167,11 +171,20 @@ impl Inner {
         Ok(p)
     }
 
+    /// Unsent messages and unsent sales changes.
+    async fn outbox_counts(&self) -> (i64, i64) {
+        (
+            self.cache.outbox_len().await.unwrap_or(0),
+            self.cache.sales_outbox_len().await.unwrap_or(0),
+        )
+    }
+
     /// Re-counts the outbox.
     pub async fn refresh_sync_state(&self) {
-        let outbox = self.cache.outbox_len().await.unwrap_or(0);
+        let (outbox, sales_outbox) = self.outbox_counts().await;
         let mut s = self.sync.lock().unwrap_or_else(|p| p.into_inner()).clone();
         s.outbox = outbox;
+        s.sales_outbox = sales_outbox;
         self.publish_sync(s);
     }
 
@@ -270,6 +283,7 @@ impl Engine {
         cache.prune_closed(now_ms() - retention_ms).await?;
         cache.purge_gone().await?;
         let (events, _) = broadcast::channel(1024);
+        let lang = opts.lang;
         let inner = Arc::new(Inner {
             opts,
             cache,
@@ -280,10 +294,12 @@ impl Engine {
                 state: SyncStateName::Offline,
                 detail: None,
                 outbox: 0,
+                sales_outbox: 0,
             }),
             link: tokio::sync::Mutex::new(None),
             outbox_wake: Notify::new(),
             offset_ms: AtomicI64::new(0),
+            lang: Mutex::new(lang),
             live: AtomicBool::new(false),
         });
         let engine = Engine { inner };
@@ -482,11 +498,148 @@ impl Engine {
                 _ => {} // unreachable or slow: the cache answers
             }
         }
-        self.inner
+        let mut detail = self
+            .inner
             .cache
             .detail(id)
             .await?
-            .ok_or_else(EngineError::conversation_not_found)
+            .ok_or_else(EngineError::conversation_not_found)?;
+        detail.sales_lock = match (self.signed(), self.inner.cache.row(id).await?) {
+            (Ok(s), Some(row)) => crate::sales::lock(&row, &s.operator),
+            _ => Some(SalesLock::NotVisible),
+        };
+        Ok(detail)
+    }
+
+    /// Saves the conversation's sales details (S12): checked here, then queued in the outbox
+    /// (sent at once while connected, else when back online — B2).
+    pub async fn update_details(
+        &self,
+        id: Uuid,
+        details: frontdesk_protocol::UpdateDetailsRequest,
+    ) -> Result<()> {
+        self.may_edit_sales(id).await?;
+        // The server's check, here, so a mistake is shown at once rather than after a
+        // round trip (or, offline, hours later).
+        if let Err(e) = frontdesk_core::crm::normalize(details.clone().into()) {
+            return Err(EngineError::new(e.code(), e.message));
+        }
+        let now = now_ms() + self.server_time_offset();
+        self.inner
+            .cache
+            .queue_details_edit(id, &details, now)
+            .await?;
+        self.queued(id).await;
+        Ok(())
+    }
+
+    /// Creates a lead or deal from the conversation's details (S13, also when closed: S14),
+    /// through the outbox; one click is one record, however often it is sent.
+    pub async fn create_result(
+        &self,
+        id: Uuid,
+        kind: frontdesk_protocol::ResultKind,
+    ) -> Result<()> {
+        use frontdesk_protocol::{CreateResultRequest, ResultKind};
+        if !matches!(kind, ResultKind::Lead | ResultKind::Deal) {
+            return Err(EngineError::new(
+                "invalid_kind",
+                "Only a lead or a deal can be created from a conversation.",
+            ));
+        }
+        self.may_edit_sales(id).await?;
+        let request = CreateResultRequest {
+            kind,
+            idempotency_key: Uuid::now_v7(),
+            title: None,
+        };
+        let now = now_ms() + self.server_time_offset();
+        self.inner.cache.queue_result(id, &request, now).await?;
+        self.queued(id).await;
+        Ok(())
+    }
+
+    /// Pushes a created result to the CRM again after it failed (B8); needs the server.
+    pub async fn retry_result_push(&self, id: Uuid, result_id: Uuid) -> Result<()> {
+        let result = self
+            .signed()?
+            .api
+            .retry_result(id, result_id)
+            .await
+            .map_err(needs_server)?;
+        self.inner.cache.put_result(&result).await?;
+        self.inner.conversation_changed(id);
+        Ok(())
+    }
+
+    /// The CRM page of a synced result, as the server reported it (https only).
+    pub async fn result_link(&self, id: Uuid, result_id: Uuid) -> Result<String> {
+        let detail = self
+            .inner
+            .cache
+            .detail(id)
+            .await?
+            .ok_or_else(EngineError::conversation_not_found)?;
+        detail
+            .details
+            .results
+            .into_iter()
+            .find(|r| r.id == result_id)
+            .filter(|r| r.sync.status == frontdesk_protocol::SyncStatus::Synced)
+            .and_then(|r| r.sync.url)
+            .filter(|u| u.starts_with("https://"))
+            .ok_or_else(|| {
+                EngineError::new(
+                    "no_link",
+                    "This result is not in the CRM (yet), so there is nothing to open.",
+                )
+            })
+    }
+
+    /// A refused sales action back to the outbox.
+    pub async fn retry_sales_action(&self, action_id: Uuid) -> Result<()> {
+        let id = self
+            .inner
+            .cache
+            .retry_sales(action_id)
+            .await?
+            .ok_or_else(EngineError::sales_action_not_found)?;
+        self.queued(id).await;
+        Ok(())
+    }
+
+    /// Drops an unsent sales action; the operator's explicit choice.
+    pub async fn discard_sales_action(&self, action_id: Uuid) -> Result<()> {
+        let id = self
+            .inner
+            .cache
+            .discard_sales(action_id)
+            .await?
+            .ok_or_else(EngineError::sales_action_not_found)?;
+        self.inner.conversation_changed(id);
+        self.inner.refresh_sync_state().await;
+        Ok(())
+    }
+
+    /// The sales rule, on what the cache knows; the server checks again when it arrives.
+    async fn may_edit_sales(&self, id: Uuid) -> Result<()> {
+        let s = self.signed()?;
+        let row = self
+            .inner
+            .cache
+            .row(id)
+            .await?
+            .ok_or_else(EngineError::conversation_not_found)?;
+        match crate::sales::lock(&row, &s.operator) {
+            None => Ok(()),
+            Some(lock) => Err(crate::sales::lock_error(lock)),
+        }
+    }
+
+    async fn queued(&self, id: Uuid) {
+        self.inner.outbox_wake.notify_one();
+        self.inner.conversation_changed(id);
+        self.inner.refresh_sync_state().await;
     }
 
     pub async fn mark_read(&self, id: Uuid) -> Result<()> {
@@ -667,6 +820,12 @@ impl Engine {
         self.inner.cache.search(query, limit).await
     }
 
+    /// Notifications speak the language the operator chose in the app (`en`, `de`; a tag like
+    /// `de-AT` works too), not only the system's.
+    pub fn set_language(&self, tag: &str) {
+        *self.inner.lang.lock().unwrap_or_else(|p| p.into_inner()) = Lang::from_tag(tag);
+    }
+
     /// Milliseconds to add to the local clock to get the server's (from the last `ready`).
     pub fn server_time_offset(&self) -> i64 {
         self.inner.offset_ms.load(Ordering::Acquire)
@@ -707,6 +866,7 @@ async fn notifier(
                     None => std::future::pending().await,
                 }
             } => {
+                co.set_lang(*inner.lang.lock().unwrap_or_else(|p| p.into_inner()));
                 for n in co.take_due(std::time::Instant::now()) {
                     inner.emit(EngineEvent::Notification(n));
                 }

@@ -46,6 +46,13 @@ impl EngineError {
         Self::new("message_not_found", "No such message in the outbox.")
     }
 
+    pub fn sales_action_not_found() -> Self {
+        Self::new(
+            "sales_action_not_found",
+            "No such unsent change: it was sent or discarded meanwhile.",
+        )
+    }
+
     pub fn cache(detail: impl std::fmt::Display) -> Self {
         Self::new(
             "cache_error",

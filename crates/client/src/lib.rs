@@ -3,7 +3,8 @@
 //! - [`api`]: the REST client (reqwest, rustls), every error as `{code, message}`;
 //! - [`sync`]: catch-up over REST and the realtime stream, with resume and backoff;
 //! - [`cache`]: the local SQLite cache (sqlx, WAL, FTS5) and its retention policy;
-//! - [`outbox`]: the durable outbox (B2); [`notify`]: which events notify, coalesced;
+//! - [`outbox`]: the durable outbox (B2) of messages and, with [`sales`], of details edits and
+//!   leads or deals to create; [`notify`]: which events notify, coalesced;
 //! - [`token`]: where the session token is kept (OS keyring, else a 0600 file);
 //! - [`engine`]: [`Engine`], the one object the shell holds; [`types`]: what the UI sees.
 
@@ -14,6 +15,7 @@ pub mod engine;
 pub mod error;
 pub mod notify;
 mod outbox;
+pub mod sales;
 pub mod sync;
 pub mod token;
 pub mod types;

@@ -130,6 +130,11 @@ impl Coalescer {
         }
     }
 
+    /// Texts rendered from now on are in `lang` (the operator chose another in the app).
+    pub fn set_lang(&mut self, lang: Lang) {
+        self.lang = lang;
+    }
+
     pub fn push(&mut self, now: Instant, c: Candidate) {
         let window = self.window;
         let p = self

@@ -1,4 +1,5 @@
-//! The durable outbox (B2). `send_message` only writes the message to the cache as
+//! The durable outbox (B2); sales actions go the same way after the messages (see
+//! [`crate::sales`]). `send_message` only writes the message to the cache as
 //! `pending`; this task posts pending messages over REST while the stream is live. The
 //! server stores each message id once, so a retry after a lost answer (or a restart) never
 //! duplicates it. A refusal (closed, reassigned, too long …) keeps the message as `failed`
@@ -17,7 +18,9 @@ const RETRY_EVERY: Duration = Duration::from_secs(10);
 pub(crate) async fn run(inner: Arc<Inner>, api: Api, mut stop: watch::Receiver<bool>) {
     loop {
         if inner.live.load(Ordering::Acquire) {
+            // Messages first: a lead's transcript note should hold what was just written.
             drain(&inner, &api).await;
+            crate::sales::drain(&inner, &api).await;
         }
         tokio::select! {
             _ = inner.outbox_wake.notified() => {}

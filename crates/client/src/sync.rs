@@ -98,9 +98,11 @@ pub(crate) async fn run(
             o = round(&inner, &signed, &mut frames, &reconnect, &notes, &mut backoff) => o,
             _ = stop.changed() => return,
         };
-        inner
-            .live
-            .store(false, std::sync::atomic::Ordering::Release);
+        // Not live any more: say so at once (window and tray show presence from this event),
+        // whatever the outcome does next.
+        if inner.live.swap(false, std::sync::atomic::Ordering::AcqRel) {
+            inner.emit_presence().await;
+        }
         match outcome {
             Outcome::SessionEnded(e) => {
                 inner.end_session(e).await;
@@ -411,7 +413,11 @@ async fn follow_stream(
                     }
                 }
                 let id = match &event {
-                    EventBody::ConversationRemoved { conversation_id } => Some(*conversation_id),
+                    EventBody::ConversationRemoved { conversation_id }
+                    | EventBody::DetailsChanged {
+                        conversation_id, ..
+                    } => Some(*conversation_id),
+                    EventBody::ResultUpsert { result } => Some(result.conversation_id),
                     _ => conversation.map(|c| c.id),
                 };
                 if let Some(id) = id {

@@ -162,9 +162,96 @@ pub struct ConversationDetail {
     pub conversation: ConversationRow,
     /// Oldest first; pending and failed outbox messages included.
     pub messages: Vec<Message>,
+    /// With an unsent edit of the sales details, `details.sales` is that edit.
     pub details: Details,
     /// The stored draft ('' when none).
     pub draft: String,
+    /// Why I may not edit the sales details or create leads and deals here; `null`: I may.
+    pub sales_lock: Option<SalesLock>,
+    /// Sales work on this device the server has not confirmed yet, in queue order.
+    pub unsent_sales: Vec<UnsentSales>,
+}
+
+/// Why the sales details are read-only for me (the rule is `frontdesk_core::crm`'s).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum SalesLock {
+    /// Waiting in Unassigned: assign it to yourself first.
+    NotAssigned,
+    /// Closed, and someone else handled it last (admins may still edit).
+    NotHandler,
+    /// Not mine (any more).
+    NotVisible,
+}
+
+/// What a queued sales action does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum SalesAction {
+    /// Save the details.
+    Details,
+    CreateLead,
+    CreateDeal,
+}
+
+impl SalesAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SalesAction::Details => "details",
+            SalesAction::CreateLead => "lead",
+            SalesAction::CreateDeal => "deal",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "details" => Some(SalesAction::Details),
+            "lead" => Some(SalesAction::CreateLead),
+            "deal" => Some(SalesAction::CreateDeal),
+            _ => None,
+        }
+    }
+}
+
+/// A sales action in the outbox: `pending` (sent when the server is reachable) or `failed`
+/// (the server refused; `error` says why — retry or discard it).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct UnsentSales {
+    pub id: Uuid,
+    pub conversation_id: Uuid,
+    pub action: SalesAction,
+    pub status: MessageStatus,
+    pub error: Option<EngineError>,
+    pub queued_at: i64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, TS)]
+pub struct UpdateDetailsArgs {
+    pub conversation_id: Uuid,
+    pub details: frontdesk_protocol::UpdateDetailsRequest,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, TS)]
+pub struct CreateResultArgs {
+    pub conversation_id: Uuid,
+    /// `lead` or `deal`.
+    pub kind: frontdesk_protocol::ResultKind,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, TS)]
+pub struct ResultArgs {
+    pub conversation_id: Uuid,
+    pub result_id: Uuid,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, TS)]
+pub struct SetLanguageArgs {
+    /// `en` or `de` (anything else reads as English).
+    pub lang: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, TS)]
+pub struct SalesActionArgs {
+    pub action_id: Uuid,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, TS)]
@@ -280,6 +367,8 @@ pub struct SyncState {
     pub detail: Option<String>,
     /// Messages waiting in the outbox.
     pub outbox: i64,
+    /// Sales changes (details, leads, deals) waiting to be sent.
+    pub sales_outbox: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -371,6 +460,8 @@ pub fn typescript_bindings() -> String {
         frontdesk_protocol::SalesDetailsView, frontdesk_protocol::ContactDetails,
         frontdesk_protocol::OrganizationDetails, frontdesk_protocol::CreatedResultView,
         frontdesk_protocol::ResultKind, frontdesk_protocol::SyncView, frontdesk_protocol::SyncStatus,
+        frontdesk_protocol::UpdateDetailsRequest, SalesLock, SalesAction, UnsentSales,
+        UpdateDetailsArgs, CreateResultArgs, ResultArgs, SalesActionArgs, SetLanguageArgs,
         ConversationArgs, SendMessageArgs, MessageArgs, ReassignArgs, DraftArgs, OpenChatsChoice,
         SetPresenceArgs, Presence, SearchArgs, SearchHit, SearchResult, SyncStateName, SyncState,
         ConversationIds, ConversationRef, TypingEvent, NotificationKind, Notification, EngineEvent,

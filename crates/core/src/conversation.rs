@@ -52,6 +52,23 @@ impl ConversationState {
     pub fn is_closed(&self) -> bool {
         matches!(self, ConversationState::Closed)
     }
+
+    /// The state from its name (see [`ConversationState::name`]), assignee and wait deadline
+    /// as they travel apart in rows and on the wire; `None` when they do not fit together.
+    pub fn from_parts(
+        name: &str,
+        assignee: Option<OperatorId>,
+        deadline: Option<Millis>,
+    ) -> Option<ConversationState> {
+        Some(match (name, assignee, deadline) {
+            ("bot", _, _) => ConversationState::Bot,
+            ("waiting", _, Some(deadline)) => ConversationState::Waiting { deadline },
+            ("assigned", Some(operator), _) => ConversationState::Assigned { operator },
+            ("offline", _, _) => ConversationState::Offline,
+            ("closed", _, _) => ConversationState::Closed,
+            _ => return None,
+        })
+    }
 }
 
 /// Who does something to a conversation.
@@ -441,6 +458,31 @@ mod tests {
 
     fn op() -> OperatorId {
         OperatorId::new()
+    }
+
+    #[test]
+    fn a_state_survives_being_split_into_parts() {
+        let a = op();
+        for state in [
+            ConversationState::Bot,
+            ConversationState::Waiting { deadline: 42 },
+            ConversationState::Assigned { operator: a },
+            ConversationState::Offline,
+            ConversationState::Closed,
+        ] {
+            let deadline = match state {
+                ConversationState::Waiting { deadline } => Some(deadline),
+                _ => None,
+            };
+            let back = ConversationState::from_parts(state.name(), state.assignee(), deadline);
+            assert_eq!(back, Some(state));
+        }
+        assert_eq!(ConversationState::from_parts("waiting", None, None), None);
+        assert_eq!(ConversationState::from_parts("assigned", None, None), None);
+        assert_eq!(
+            ConversationState::from_parts("gone", Some(a), Some(1)),
+            None
+        );
     }
 
     #[test]

@@ -30,6 +30,12 @@ pub const MAX_TEXT_CHARS: usize = 200;
 /// At most this many emails or phones per contact.
 pub const MAX_CONTACT_VALUES: usize = 10;
 
+/// What to tell an operator who may not act on a closed conversation's sales details.
+pub const NOT_HANDLER_MESSAGE: &str = "This conversation is closed; only the operator who handled it last, or an admin, can change its details or create results from it.";
+/// What to tell an operator who tries before assigning the conversation to themself.
+pub const NOT_ASSIGNED_MESSAGE: &str =
+    "Assign the conversation to yourself before editing its details or creating results.";
+
 /// Why an operator may not act on a conversation's sales details.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Denied {
@@ -106,6 +112,17 @@ pub struct Invalid {
     pub message: String,
     /// Too long (rather than malformed).
     pub too_long: bool,
+}
+
+impl Invalid {
+    /// The error code clients see: `text_too_long` or `invalid_details`.
+    pub fn code(&self) -> &'static str {
+        if self.too_long {
+            "text_too_long"
+        } else {
+            "invalid_details"
+        }
+    }
 }
 
 fn invalid(field: &'static str, message: impl Into<String>) -> Invalid {

@@ -202,3 +202,58 @@ pub struct PipedriveSettingsView {
     pub pending: i64,
     pub failed: i64,
 }
+
+impl From<&frontdesk_core::crm::SalesDetails> for SalesDetailsView {
+    /// The view of stored details, without who edited them last.
+    fn from(d: &frontdesk_core::crm::SalesDetails) -> Self {
+        SalesDetailsView {
+            value: d.value,
+            currency: d.currency.clone(),
+            contact: ContactDetails {
+                name: d.contact_name.clone(),
+                emails: d.emails.clone(),
+                phones: d.phones.clone(),
+            },
+            organization: OrganizationDetails {
+                name: d.organization_name.clone(),
+                address: d.organization_address.clone(),
+            },
+            notes: d.notes.clone(),
+            updated_at: None,
+            updated_by_name: None,
+        }
+    }
+}
+
+impl From<SalesDetailsView> for frontdesk_core::crm::SalesDetails {
+    fn from(v: SalesDetailsView) -> Self {
+        frontdesk_core::crm::SalesDetails {
+            value: v.value,
+            currency: v.currency,
+            contact_name: v.contact.name,
+            emails: v.contact.emails,
+            phones: v.contact.phones,
+            organization_name: v.organization.name,
+            organization_address: v.organization.address,
+            notes: v.notes,
+        }
+    }
+}
+
+impl From<UpdateDetailsRequest> for frontdesk_core::crm::SalesDetails {
+    /// What the request asks to store, before [`frontdesk_core::crm::normalize`] checks it.
+    fn from(r: UpdateDetailsRequest) -> Self {
+        let contact = r.contact.unwrap_or_default();
+        let org = r.organization.unwrap_or_default();
+        frontdesk_core::crm::SalesDetails {
+            value: r.value,
+            currency: r.currency,
+            contact_name: contact.name,
+            emails: contact.emails,
+            phones: contact.phones,
+            organization_name: org.name,
+            organization_address: org.address,
+            notes: r.notes,
+        }
+    }
+}

@@ -10,14 +10,8 @@ pub(crate) fn state(
     assignee: Option<OperatorId>,
     deadline: Option<i64>,
 ) -> Result<ConversationState, String> {
-    Ok(match (state, assignee, deadline) {
-        ("bot", _, _) => ConversationState::Bot,
-        ("waiting", _, Some(deadline)) => ConversationState::Waiting { deadline },
-        ("assigned", Some(operator), _) => ConversationState::Assigned { operator },
-        ("offline", _, _) => ConversationState::Offline,
-        ("closed", _, _) => ConversationState::Closed,
-        (other, ..) => return Err(format!("bad conversation state {other}")),
-    })
+    ConversationState::from_parts(state, assignee, deadline)
+        .ok_or_else(|| format!("bad conversation state {state}"))
 }
 
 /// The `wait_deadline` column of a state.

@@ -148,11 +148,23 @@ export type ConversationDetail = { conversation: ConversationRow,
 /**
  * Oldest first; pending and failed outbox messages included.
  */
-messages: Array<Message>, details: ConversationDetails, 
+messages: Array<Message>, 
+/**
+ * With an unsent edit of the sales details, `details.sales` is that edit.
+ */
+details: ConversationDetails, 
 /**
  * The stored draft ('' when none).
  */
-draft: string, };
+draft: string, 
+/**
+ * Why I may not edit the sales details or create leads and deals here; `null`: I may.
+ */
+sales_lock: SalesLock | null, 
+/**
+ * Sales work on this device the server has not confirmed yet, in queue order.
+ */
+unsent_sales: Array<UnsentSales>, };
 
 /**
  * What an operator edits in the Details panel (S12). Until the first edit it is what the
@@ -239,6 +251,45 @@ next_attempt_at: number | null, };
  */
 export type SyncStatus = "local" | "pending" | "synced" | "failed";
 
+/**
+ * `PUT /api/conversations/{id}/details`.
+ */
+export type UpdateDetailsRequest = { value?: number | null, currency?: string | null, contact?: ContactDetails, organization?: OrganizationDetails, notes?: string | null, };
+
+/**
+ * Why the sales details are read-only for me (the rule is `frontdesk_core::crm`'s).
+ */
+export type SalesLock = "not_assigned" | "not_handler" | "not_visible";
+
+/**
+ * What a queued sales action does.
+ */
+export type SalesAction = "details" | "create_lead" | "create_deal";
+
+/**
+ * A sales action in the outbox: `pending` (sent when the server is reachable) or `failed`
+ * (the server refused; `error` says why — retry or discard it).
+ */
+export type UnsentSales = { id: string, conversation_id: string, action: SalesAction, status: MessageStatus, error: IpcError | null, queued_at: number, };
+
+export type UpdateDetailsArgs = { conversation_id: string, details: UpdateDetailsRequest, };
+
+export type CreateResultArgs = { conversation_id: string, 
+/**
+ * `lead` or `deal`.
+ */
+kind: ResultKind, };
+
+export type ResultArgs = { conversation_id: string, result_id: string, };
+
+export type SalesActionArgs = { action_id: string, };
+
+export type SetLanguageArgs = { 
+/**
+ * `en` or `de` (anything else reads as English).
+ */
+lang: string, };
+
 export type ConversationArgs = { conversation_id: string, };
 
 export type SendMessageArgs = { conversation_id: string, body: string, };
@@ -299,7 +350,11 @@ detail: string | null,
 /**
  * Messages waiting in the outbox.
  */
-outbox: number, };
+outbox: number, 
+/**
+ * Sales changes (details, leads, deals) waiting to be sent.
+ */
+sales_outbox: number, };
 
 export type ConversationIds = { conversation_ids: Array<string>, };
 

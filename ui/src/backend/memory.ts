@@ -8,6 +8,7 @@ import {
   type Commands,
   type ConversationDetail,
   type ConversationRow,
+  type CreatedResultView,
   type Details,
   type EventName,
   type Events,
@@ -17,6 +18,10 @@ import {
   type OnlineOperator,
   type Operator,
   type Presence,
+  type SalesDetailsView,
+  type SalesLock,
+  type UnsentSales,
+  type UpdateDetailsRequest,
   type SearchHit,
   type Session,
   type SyncState,
@@ -30,7 +35,12 @@ interface Conv {
   messages: Message[];
   details: Details;
   draft: string;
+  /** Sales actions not confirmed yet (queued while offline, or refused). */
+  unsent?: Queued[];
 }
+
+/** An unsent sales action with what it asks for. */
+type Queued = UnsentSales & { request?: UpdateDetailsRequest };
 
 export interface MemoryOptions {
   /** The local clock (tests pass a fixed one). */
@@ -63,7 +73,7 @@ export class MemoryBackend implements Backend {
   serverOffsetMs: number;
   autoDeliver: boolean;
   session: Session;
-  sync: SyncState = { state: 'live', detail: null, outbox: 0 };
+  sync: SyncState = { state: 'live', detail: null, outbox: 0, sales_outbox: 0 };
   presence: Presence;
   convs = new Map<string, Conv>();
   /** Every call, for assertions: [command, args]. */
@@ -71,6 +81,10 @@ export class MemoryBackend implements Backend {
   private handlers = new Map<string, Set<(payload: unknown) => void>>();
   private failures = new Map<string, BackendError>();
   password = 'demo-password';
+  /** The language notifications would speak. */
+  notificationLang = 'en';
+  /** Results whose CRM page was asked to open. */
+  opened: string[] = [];
 
   constructor(opts: MemoryOptions = {}) {
     this.now = opts.now ?? (() => Date.now());
@@ -111,8 +125,8 @@ export class MemoryBackend implements Backend {
 
   setConnected(connected: boolean): void {
     this.sync = connected
-      ? { state: 'live', detail: null, outbox: this.outboxSize() }
-      : { state: 'offline', detail: 'The server did not answer (connection refused).', outbox: this.outboxSize() };
+      ? { state: 'live', detail: null, ...this.outboxSizes() }
+      : { state: 'offline', detail: 'The server did not answer (connection refused).', ...this.outboxSizes() };
     this.emit('sync_state', this.sync);
     if (connected) {
       this.presence = { ...this.presence, online: this.presence.chose_online };
@@ -176,9 +190,10 @@ export class MemoryBackend implements Backend {
           m.status = 'sent';
         }
       }
+      if (this.deliverSales(c)) changed = true;
       if (changed) this.emit('conversation_changed', { conversation_id: c.row.id });
     }
-    this.sync = { ...this.sync, outbox: this.outboxSize() };
+    this.sync = { ...this.sync, ...this.outboxSizes() };
     this.emit('sync_state', this.sync);
   }
 
@@ -252,11 +267,16 @@ export class MemoryBackend implements Backend {
       }
       case 'open_conversation': {
         const c = this.get(a.conversation_id);
+        const details = structuredClone(c.details);
+        const edit = c.unsent?.filter((u) => u.action === 'details').pop();
+        if (edit?.request) details.sales = salesOf(edit.request, null, null);
         const detail: ConversationDetail = {
           conversation: { ...this.rowOf(c) },
           messages: c.messages.map((m) => ({ ...m })),
-          details: structuredClone(c.details),
+          details,
           draft: c.draft,
+          sales_lock: this.salesLock(c),
+          unsent_sales: (c.unsent ?? []).map(({ request: _, ...u }) => ({ ...u })),
         };
         return detail;
       }
@@ -279,7 +299,7 @@ export class MemoryBackend implements Backend {
         if (!body) throw new BackendError('empty_message', 'A message needs some text.');
         const m = this.push(c, { author: 'operator', author_name: ME.display_name, body, status: 'pending' });
         c.draft = '';
-        this.sync = { ...this.sync, outbox: this.outboxSize() };
+        this.sync = { ...this.sync, ...this.outboxSizes() };
         this.emit('sync_state', this.sync);
         if (this.autoDeliver) setTimeout(() => this.deliverOutbox(), 400);
         return { ...m };
@@ -371,6 +391,54 @@ export class MemoryBackend implements Backend {
         return { hits: this.search(String(a.query), a.limit) };
       case 'server_time_offset':
         return this.serverOffsetMs;
+      case 'update_details': {
+        const c = this.get(a.conversation_id);
+        this.requireSales(c);
+        const req = a.details as UpdateDetailsRequest;
+        if (req.value != null && !req.currency) {
+          throw new BackendError('invalid_details', 'currency is required with a value.');
+        }
+        // Like the engine: it takes the place of an unsent edit queued last, never of one
+        // before a lead or deal.
+        const last = c.unsent?.[c.unsent.length - 1];
+        if (last?.action === 'details') c.unsent = c.unsent!.slice(0, -1);
+        this.queueSales(c, { action: 'details', request: req });
+        return null;
+      }
+      case 'create_result': {
+        const c = this.get(a.conversation_id);
+        this.requireSales(c);
+        this.queueSales(c, { action: a.kind === 'lead' ? 'create_lead' : 'create_deal' });
+        return null;
+      }
+      case 'retry_result_push': {
+        this.requireOnline();
+        const c = this.get(a.conversation_id);
+        const r = c.details.results.find((x) => x.id === a.result_id);
+        if (!r) throw new BackendError('result_not_found', 'No such result.');
+        r.sync = { ...r.sync, status: 'pending', error: null };
+        this.emit('conversation_changed', { conversation_id: c.row.id });
+        return null;
+      }
+      case 'retry_sales_action':
+      case 'discard_sales_action': {
+        for (const c of this.convs.values()) {
+          const u = c.unsent?.find((x) => x.id === a.action_id);
+          if (!u) continue;
+          if (command === 'discard_sales_action') c.unsent = c.unsent!.filter((x) => x !== u);
+          else Object.assign(u, { status: 'pending', error: null });
+          this.emit('conversation_changed', { conversation_id: c.row.id });
+          if (this.autoDeliver) setTimeout(() => this.deliverOutbox(), 400);
+          return null;
+        }
+        throw new BackendError('sales_action_not_found', 'No such unsent change.');
+      }
+      case 'open_result_link':
+        this.opened.push(a.result_id);
+        return null;
+      case 'set_language':
+        this.notificationLang = a.lang;
+        return null;
     }
     throw new BackendError('unknown_command', `No command ${command}.`);
   }
@@ -383,15 +451,98 @@ export class MemoryBackend implements Backend {
     }
   }
 
+  /**
+   * The sales rule (`frontdesk_core::crm::may_edit_details`), roughly: the engine decides
+   * `sales_lock` for the app. This double's closed rows keep their assignee as the operator
+   * who handled them last, and it has no admins.
+   */
+  private salesLock(c: Conv): SalesLock | null {
+    switch (c.row.state) {
+      case 'assigned':
+        return c.row.assignee_id === ME.id ? null : 'not_visible';
+      case 'waiting':
+        return 'not_assigned';
+      case 'offline':
+        return null;
+      case 'closed':
+        return c.row.assignee_id === ME.id ? null : 'not_handler';
+      default:
+        return 'not_visible';
+    }
+  }
+
+  private requireSales(c: Conv): void {
+    const lock = this.salesLock(c);
+    if (lock) throw new BackendError(lock, `Locked: ${lock}.`);
+  }
+
+  private queueSales(c: Conv, q: Pick<Queued, 'action' | 'request'>): void {
+    c.unsent = [
+      ...(c.unsent ?? []),
+      {
+        id: newId('s'),
+        conversation_id: c.row.id,
+        status: 'pending',
+        error: null,
+        queued_at: this.serverNow(),
+        ...q,
+      },
+    ];
+    this.sync = { ...this.sync, ...this.outboxSizes() };
+    this.emit('sync_state', this.sync);
+    this.emit('conversation_changed', { conversation_id: c.row.id });
+    if (this.autoDeliver) setTimeout(() => this.deliverOutbox(), 400);
+  }
+
+  /** Sends a conversation's pending sales actions, as the engine's outbox does. */
+  private deliverSales(c: Conv): boolean {
+    const pending = (c.unsent ?? []).filter((u) => u.status === 'pending');
+    for (const u of pending) {
+      if (this.salesLock(c)) {
+        u.status = 'failed';
+        u.error = { code: 'not_assigned', message: 'The conversation is no longer assigned to you.' };
+        continue;
+      }
+      c.unsent = c.unsent!.filter((x) => x !== u);
+      if (u.action === 'details' && u.request) {
+        c.details.sales = salesOf(u.request, this.serverNow(), ME.display_name);
+      } else {
+        const sales = c.details.sales;
+        c.details.results.push({
+          id: newId('r'),
+          conversation_id: c.row.id,
+          kind: u.action === 'create_lead' ? 'lead' : 'deal',
+          title: sales.organization.name ?? sales.contact.name ?? 'Live chat lead',
+          value: sales.value,
+          currency: sales.currency,
+          person_id: null,
+          organization_id: null,
+          source: 'Live chat',
+          converted_url: c.details.converted_url,
+          stage: u.action === 'create_deal' ? 'Qualified' : null,
+          created_at: this.serverNow(),
+          created_by: ME.id,
+          created_by_name: ME.display_name,
+          sync: { status: 'local', url: null, error: null, attempts: 0, next_attempt_at: null },
+        });
+      }
+    }
+    return pending.length > 0;
+  }
+
   private changed(c: Conv): void {
     this.emit('inbox_changed', { conversation_ids: [c.row.id] });
     this.emit('conversation_changed', { conversation_id: c.row.id });
   }
 
-  private outboxSize(): number {
-    let n = 0;
-    for (const c of this.convs.values()) n += c.messages.filter((m) => m.status === 'pending').length;
-    return n;
+  private outboxSizes(): { outbox: number; sales_outbox: number } {
+    let outbox = 0;
+    let sales_outbox = 0;
+    for (const c of this.convs.values()) {
+      outbox += c.messages.filter((m) => m.status === 'pending').length;
+      sales_outbox += (c.unsent ?? []).filter((u) => u.status === 'pending').length;
+    }
+    return { outbox, sales_outbox };
   }
 
   get(id: string): Conv {
@@ -534,6 +685,19 @@ const MIN = 60_000;
 const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;
 
+/** Stored sales details from a request (the engine normalizes; this double trusts). */
+function salesOf(r: UpdateDetailsRequest, at: number | null, by: string | null): SalesDetailsView {
+  return {
+    value: r.value ?? null,
+    currency: r.currency ?? null,
+    contact: r.contact ?? { name: null, emails: [], phones: [] },
+    organization: r.organization ?? { name: null, address: null },
+    notes: r.notes ?? null,
+    updated_at: at,
+    updated_by_name: by,
+  };
+}
+
 export function emptyDetails(): Details {
   return {
     page_url: null,
@@ -589,6 +753,39 @@ function conv(b: MemoryBackend, r: ConversationRow, lines: Line[], details: Part
     b.push(c, { author, author_name: name, body, created_at: now - ago });
   }
   b.add(c);
+}
+
+/** A result the bot's follow-up card created: synced with a link, or failed with a reason. */
+function demoResult(
+  conversation_id: string,
+  kind: 'lead' | 'deal',
+  title: string,
+  at: number,
+  sync: { url?: string; error?: string },
+): CreatedResultView {
+  return {
+    id: `r-${conversation_id}`,
+    conversation_id,
+    kind,
+    title,
+    value: null,
+    currency: null,
+    person_id: null,
+    organization_id: null,
+    source: 'Chatbot',
+    converted_url: null,
+    stage: kind === 'deal' ? 'Qualified' : null,
+    created_at: at,
+    created_by: null,
+    created_by_name: null,
+    sync: {
+      status: sync.url ? 'synced' : 'failed',
+      url: sync.url ?? null,
+      error: sync.error ?? null,
+      attempts: sync.url ? 1 : 6,
+      next_attempt_at: null,
+    },
+  };
 }
 
 /** A small sales team's morning: two visitors waiting, three chats of mine, bot and closed ones. */
@@ -654,16 +851,19 @@ export function seedDemo(b: MemoryBackend): void {
         { key: 'organization', value: 'Brightpath Analytics' },
         { key: 'custom.team_size', value: '12' },
       ],
-      follow_ups: [
-        {
-          id: 'f-1',
-          kind: 'lead',
-          title: 'Brightpath Analytics — Growth plan',
-          fields: [],
-          page_url: 'https://acme-sales.example/pricing#growth',
-          status: 'pending',
-          created_at: now - 22 * MIN,
-        },
+      sales: {
+        value: 14_400,
+        currency: 'GBP',
+        contact: { name: 'Marcus Reid', emails: ['marcus.reid@brightpath.example'], phones: [] },
+        organization: { name: 'Brightpath Analytics', address: null },
+        notes: '12 SDRs. Needs SSO and EU data residency; asked for the security whitepaper.',
+        updated_at: now - 4 * MIN,
+        updated_by_name: ME.display_name,
+      },
+      results: [
+        demoResult('c-marcus', 'lead', 'Brightpath Analytics — Growth plan', now - 22 * MIN, {
+          url: 'https://acme-sales.pipedrive.com/leads/inbox/3f2a',
+        }),
       ],
     },
   );
@@ -727,8 +927,10 @@ export function seedDemo(b: MemoryBackend): void {
         { key: 'email', value: 'julia.meier@stadtwerk-nord.example' },
         { key: 'custom.topic', value: 'Angebot für 25 Lizenzen inklusive Schulung' },
       ],
-      follow_ups: [
-        { id: 'f-2', kind: 'deal', title: 'Stadtwerk Nord — 25 Lizenzen', fields: [], page_url: null, status: 'pending', created_at: now - 14 * HOUR },
+      results: [
+        demoResult('c-off1', 'deal', 'Stadtwerk Nord — 25 Lizenzen', now - 14 * HOUR, {
+          error: 'Pipedrive refused the API token (401). An admin can enter a new one.',
+        }),
       ],
     },
   );

@@ -25,7 +25,12 @@ import type {
   Presence,
   SearchArgs,
   SearchResult,
-  SyncState
+  SyncState,
+  UpdateDetailsArgs,
+  CreateResultArgs,
+  ResultArgs,
+  SalesActionArgs,
+  SetLanguageArgs
 } from './engine-bindings';
 
 export type * from './engine-bindings';
@@ -64,6 +69,18 @@ export interface Commands {
   search: [SearchArgs, SearchResult];
   /** Milliseconds to add to the local clock to get the server's. */
   server_time_offset: [void, number];
+  /** Checks the sales details and queues them (sent when connected). */
+  update_details: [UpdateDetailsArgs, null];
+  /** Queues a lead or deal to create from the details. */
+  create_result: [CreateResultArgs, null];
+  /** Pushes a failed result to the CRM again (needs the server). */
+  retry_result_push: [ResultArgs, null];
+  retry_sales_action: [SalesActionArgs, null];
+  discard_sales_action: [SalesActionArgs, null];
+  /** Opens a synced result's CRM page in the browser. */
+  open_result_link: [ResultArgs, null];
+  /** The language chosen in the window; OS notifications follow it. */
+  set_language: [SetLanguageArgs, null];
 }
 
 /** Events the engine emits (Tauri `emit` to the main window): name → payload. */

@@ -1,9 +1,9 @@
 import { Fragment } from 'preact';
 import type { ConversationDetail, FieldValue } from '../backend/types';
 import { type MessageKey, type Translator, useI18n } from '../i18n';
-import { formatDateTime } from '../time';
 import { shortUrl, useInboxController } from './common';
 import { XIcon } from './icons';
+import { CreatedResults, SalesForm } from './Sales';
 
 const KNOWN_FIELDS = ['name', 'email', 'phone', 'organization'];
 
@@ -29,7 +29,7 @@ function Url({ url }: { url: string | null }) {
 export function DetailsPanel({ d }: { d: ConversationDetail }) {
   const inbox = useInboxController();
   const i18n = useI18n();
-  const { t, lang } = i18n;
+  const { t } = i18n;
   const det = d.details;
   const fields: FieldValue[] = [...det.fields].sort(
     (a, b) => rank(a.key) - rank(b.key) || a.key.localeCompare(b.key),
@@ -76,37 +76,9 @@ export function DetailsPanel({ d }: { d: ConversationDetail }) {
       </section>
       <section class="crm">
         <h3>{t('details.deal')}</h3>
-        <div class="crm-grid">
-          <label for="crm-value">{t('details.deal_value')}</label>
-          <input id="crm-value" disabled placeholder="—" />
-          <label for="crm-contact">{t('details.contact')}</label>
-          <input id="crm-contact" disabled placeholder="—" />
-          <label for="crm-org">{t('details.organization')}</label>
-          <input id="crm-org" disabled placeholder="—" />
-          <label for="crm-notes">{t('details.notes')}</label>
-          <input id="crm-notes" disabled placeholder="—" />
-        </div>
-        <p class="muted small">{t('details.crm_later')}</p>
+        <SalesForm d={d} key={d.conversation.id} />
       </section>
-      <section>
-        <h3>{t('details.results')}</h3>
-        {det.follow_ups.length ? (
-          <ul class="results">
-            {det.follow_ups.map((f) => (
-              <li>
-                <span class={`kind kind-${f.kind}`}>{followUpKind(i18n, f.kind)}</span>
-                <span class="result-title">{f.title}</span>
-                <small class="muted">
-                  {formatDateTime(f.created_at, lang)}
-                  {f.status === 'pending' && ` · ${t('followup.pending')}`}
-                </small>
-              </li>
-            ))}
-          </ul>
-        ) : (
-          <p class="muted">{t('details.results_none')}</p>
-        )}
-      </section>
+      <CreatedResults d={d} key={`results-${d.conversation.id}`} />
     </aside>
   );
 }
@@ -114,8 +86,4 @@ export function DetailsPanel({ d }: { d: ConversationDetail }) {
 function rank(key: string): number {
   const i = KNOWN_FIELDS.indexOf(key);
   return i < 0 ? KNOWN_FIELDS.length : i;
-}
-
-function followUpKind(i18n: Translator, kind: string): string {
-  return ['activity', 'lead', 'deal'].includes(kind) ? i18n.t(`followup.${kind}` as MessageKey) : kind;
 }

@@ -99,13 +99,14 @@ export function Sidebar({ s }: { s: InboxState }) {
 
 function SyncLine({ s }: { s: InboxState }) {
   const { t, tn } = useI18n();
-  const { state, detail, outbox } = s.sync;
+  const { state, detail, outbox, sales_outbox } = s.sync;
   return (
     <div class={`sync sync-${state}`} role="status" title={detail ?? undefined} data-sync={state}>
       {state === 'offline' ? <CloudOffIcon /> : <span class="dot" aria-hidden="true" />}
       <span class="sync-text">
         {t(`sync.${state}`)}
         {outbox > 0 && <span class="sync-outbox">{tn('sync.outbox', outbox)}</span>}
+        {sales_outbox > 0 && <span class="sync-outbox">{tn('sync.sales_outbox', sales_outbox)}</span>}
       </span>
     </div>
   );

@@ -38,3 +38,7 @@ export const AlertIcon = (p: P) =>
 export const CloudOffIcon = (p: P) =>
   svg([<path d="M3 3l18 18" />, <path d="M8 8a5 5 0 0 0-2 9.5h11" />, <path d="M11 6.2A5.5 5.5 0 0 1 18 11a4 4 0 0 1 2.7 5.5" />], p);
 export const CheckIcon = (p: P) => svg(<path d="M5 12.5l4.5 4.5L19 7.5" />, p);
+export const MoreIcon = (p: P) =>
+  svg([<path d="M6 12h.01" />, <path d="M12 12h.01" />, <path d="M18 12h.01" />], { class: `icon-bold ${p.class ?? ''}` });
+export const ExternalIcon = (p: P) =>
+  svg([<path d="M14 4h6v6" />, <path d="M20 4l-9 9" />, <path d="M18 14v5a1 1 0 0 1-1 1H5a1 1 0 0 1-1-1V7a1 1 0 0 1 1-1h5" />], p);

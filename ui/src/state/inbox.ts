@@ -15,6 +15,7 @@ import type {
   Session,
   SignInArgs,
   SyncState,
+  UpdateDetailsRequest,
 } from '../backend/types';
 import { FOLDERS } from '../backend/types';
 import { type Lang, LANGUAGES, detectLanguage } from '../i18n';
@@ -122,7 +123,7 @@ export class Inbox {
     this.state = {
       booted: false,
       session: null,
-      sync: { state: 'connecting', detail: null, outbox: 0 },
+      sync: { state: 'connecting', detail: null, outbox: 0, sales_outbox: 0 },
       presence: { chose_online: false, online: false, operators_online: [] },
       offsetMs: 0,
       folder: 'unassigned',
@@ -189,6 +190,7 @@ export class Inbox {
       }),
       b.on('notifications_unavailable', ({ message }) => this.set({ notificationsUnavailable: message })),
     ]);
+    this.tellLanguage();
     try {
       const session = await b.call('session');
       this.set({ session });
@@ -438,6 +440,49 @@ export class Inbox {
     }
   }
 
+  // -- sales details and created results (S12, S13) ---------------------------------------
+
+  /** Saves the open conversation's details (into the outbox); true when they were taken. */
+  async saveDetails(details: UpdateDetailsRequest): Promise<boolean> {
+    const d = this.state.detail;
+    if (!d || d.sales_lock) return false;
+    const ok = await this.act(() =>
+      this.backend.call('update_details', { conversation_id: d.conversation.id, details }),
+    );
+    if (ok) await this.reloadDetail();
+    return ok;
+  }
+
+  async createResult(kind: 'lead' | 'deal'): Promise<void> {
+    const d = this.state.detail;
+    if (!d || d.sales_lock) return;
+    await this.act(() => this.backend.call('create_result', { conversation_id: d.conversation.id, kind }));
+    await this.reloadDetail();
+  }
+
+  async retryResultPush(result_id: string): Promise<void> {
+    const d = this.state.detail;
+    if (!d) return;
+    await this.act(() => this.backend.call('retry_result_push', { conversation_id: d.conversation.id, result_id }));
+    await this.reloadDetail();
+  }
+
+  async openResultLink(result_id: string): Promise<void> {
+    const d = this.state.detail;
+    if (!d) return;
+    await this.act(() => this.backend.call('open_result_link', { conversation_id: d.conversation.id, result_id }));
+  }
+
+  async retrySales(action_id: string): Promise<void> {
+    await this.act(() => this.backend.call('retry_sales_action', { action_id }));
+    await this.reloadDetail();
+  }
+
+  async discardSales(action_id: string): Promise<void> {
+    await this.act(() => this.backend.call('discard_sales_action', { action_id }));
+    await this.reloadDetail();
+  }
+
   /** Conversation actions that apply to the open conversation. */
   can(): { assign: boolean; reassign: boolean; close: boolean; reply: boolean } {
     const c = this.state.detail?.conversation;
@@ -562,6 +607,12 @@ export class Inbox {
   setLang(lang: Lang): void {
     store('frontdesk.lang', lang);
     this.set({ lang });
+    this.tellLanguage();
+  }
+
+  /** The OS notifications come from the engine: they speak the language chosen here. */
+  private tellLanguage(): void {
+    void this.backend.call('set_language', { lang: this.state.lang }).catch(() => undefined);
   }
 
   setSingleKeyShortcuts(on: boolean): void {

@@ -1,6 +1,7 @@
 //! The engine against the real server: resume, outbox, cache equality and resync, refusals,
 //! notifications, search. One test binary; each test starts its own server process.
 
+mod sales;
 mod support;
 
 use frontdesk_client::{
@@ -789,6 +790,55 @@ async fn a_revoked_device_ends_the_session_and_keeps_the_cache() {
     assert_eq!(
         w.engine.send_message(c, "hi").await.unwrap_err().code,
         "not_signed_in"
+    );
+    w.engine.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_connection_is_announced_as_not_receiving_chats() {
+    let mut w = world(None, Server::start(&server_args())).await;
+    let e = w.engine.clone();
+    eventually(10, "online as the stream reports it", || {
+        let e = e.clone();
+        async move { e.presence().await.is_ok_and(|p| p.online) }
+    })
+    .await;
+    // The window and the tray show presence from events: the drop must produce one.
+    let mut events = w.engine.subscribe();
+    w.server.kill();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        match tokio::time::timeout_at(deadline, events.recv()).await {
+            Ok(Ok(EngineEvent::Presence(p))) if !p.online => {
+                assert!(
+                    p.chose_online,
+                    "the choice is kept for when the server is back"
+                );
+                break;
+            }
+            Ok(Ok(_)) => {}
+            other => panic!("no presence event saying offline: {other:?}"),
+        }
+    }
+    w.engine.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notifications_speak_the_language_chosen_in_the_app() {
+    let w = world(None, Server::start(&server_args())).await;
+    let mut rx = w.engine.subscribe();
+    // The system says English (the test options); the operator picked German in the window.
+    w.engine.set_language("de");
+    let v = w.api.visitor("Jana").await;
+    w.api.ask_for_person(&v).await;
+    let ns = notifications(&mut rx, Duration::from_millis(2500)).await;
+    let n = ns
+        .iter()
+        .find(|n| n.kind == NotificationKind::NewConversation)
+        .expect("a notification for the new chat");
+    assert!(
+        n.title == "Neue Unterhaltung" && n.body.contains("Jana wartet"),
+        "in German: {n:?}"
     );
     w.engine.shutdown().await;
 }

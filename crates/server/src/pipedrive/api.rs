@@ -139,6 +139,19 @@ fn header_num(h: &reqwest::header::HeaderMap, name: &str) -> Option<f64> {
     h.get(name)?.to_str().ok()?.trim().parse().ok()
 }
 
+/// Why no answer came, for the operator who reads it under a result: short, and without
+/// the request's address (reqwest's own text names the whole URL).
+fn unreachable(e: &reqwest::Error) -> String {
+    let why = if e.is_timeout() {
+        "no answer in time"
+    } else if e.is_connect() {
+        "the connection failed"
+    } else {
+        "a network error"
+    };
+    format!("Pipedrive could not be reached ({why}).")
+}
+
 impl Client {
     /// One call; on success the envelope's `data` and the rate-limit budget.
     pub async fn call(
@@ -158,7 +171,7 @@ impl Client {
         let resp = req
             .send()
             .await
-            .map_err(|e| CallError::Transient(format!("Pipedrive could not be reached: {e}")))?;
+            .map_err(|e| CallError::Transient(unreachable(&e)))?;
         let status = resp.status();
         let h = resp.headers();
         let reset = header_num(h, "x-ratelimit-reset")

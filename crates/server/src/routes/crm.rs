@@ -34,10 +34,9 @@ fn sales_error(e: StoreError) -> ApiError {
         StoreError::NotFound | StoreError::Rejected(Rejection::NotVisible) => {
             ApiError::conversation_not_found()
         }
-        StoreError::Rejected(Rejection::NotAssigned) => ApiError::conflict(
-            "not_assigned",
-            "Assign the conversation to yourself before editing its details or creating results.",
-        ),
+        StoreError::Rejected(Rejection::NotAssigned) => {
+            ApiError::conflict("not_assigned", rules::NOT_ASSIGNED_MESSAGE)
+        }
         StoreError::Forbidden(m) => ApiError::forbidden("not_handler", m),
         StoreError::Conflict(m) => ApiError::conflict("idempotency_key_taken", m),
         other => other.into(),
@@ -45,11 +44,12 @@ fn sales_error(e: StoreError) -> ApiError {
 }
 
 fn invalid(e: rules::Invalid) -> ApiError {
-    if e.too_long {
-        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "text_too_long", e.message)
+    let status = if e.too_long {
+        StatusCode::PAYLOAD_TOO_LARGE
     } else {
-        ApiError::unprocessable("invalid_details", e.message)
-    }
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    ApiError::new(status, e.code(), e.message)
 }
 
 /// Replace the conversation's editable details (S12): deal value and currency, contact,
@@ -67,19 +67,7 @@ pub async fn update_details(
     ApiJson(req): ApiJson<UpdateDetailsRequest>,
 ) -> Result<Json<SalesDetailsView>, ApiError> {
     let c = visible(&state, me.id, id).await?;
-    let contact = req.contact.unwrap_or_default();
-    let org = req.organization.unwrap_or_default();
-    let details = rules::normalize(SalesDetails {
-        value: req.value,
-        currency: req.currency,
-        contact_name: contact.name,
-        emails: contact.emails,
-        phones: contact.phones,
-        organization_name: org.name,
-        organization_address: org.address,
-        notes: req.notes,
-    })
-    .map_err(invalid)?;
+    let details = rules::normalize(SalesDetails::from(req)).map_err(invalid)?;
     let view = state
         .store
         .update_sales_details(c.id, editor(&me), details, now_ms())

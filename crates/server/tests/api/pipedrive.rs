@@ -493,3 +493,26 @@ async fn the_connection_is_for_admins_and_its_token_is_not_in_the_database() {
     assert_eq!((s, &view["configured"]), (StatusCode::OK, &json!(false)));
     fake.assert_no_violations();
 }
+
+#[tokio::test]
+async fn an_unreachable_pipedrive_fails_with_a_short_reason_that_names_no_address() {
+    // Nothing listens on port 9 here: every attempt fails to connect.
+    let server = Server::start(&[
+        "--pipedrive-base-url",
+        "http://127.0.0.1:9",
+        "--crm-retry-base-ms",
+        "10",
+    ]);
+    let api = server.api();
+    let admin = api.admin(&server).await;
+    connect(&api, &admin).await;
+    let (ann, id, _online) = chat_with_details(&api, &admin).await;
+    let (_, lead) = create(&api, &ann, &id, "lead", &uuid::Uuid::now_v7().to_string()).await;
+    let failed = wait_status(&api, &ann, &id, &lead, "failed").await;
+    let reason = failed["sync"]["error"].as_str().unwrap();
+    assert_eq!(
+        reason,
+        "Pipedrive could not be reached (the connection failed)."
+    );
+    assert_eq!(failed["sync"]["attempts"], 6);
+}

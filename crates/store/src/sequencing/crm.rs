@@ -9,8 +9,7 @@ use crate::*;
 use frontdesk_core::crm::{self as rules, SalesDetails};
 use frontdesk_core::{operator_audience, Audience};
 use frontdesk_protocol::{
-    ContactDetails, CreatedResultView, EventBody, FieldValue, OrganizationDetails, ResultKind,
-    SalesDetailsView, SyncStatus, SyncView,
+    CreatedResultView, EventBody, FieldValue, ResultKind, SalesDetailsView, SyncStatus, SyncView,
 };
 
 /// A conversation's details as last edited (the JSON of a [`SalesDetailsView`]).
@@ -98,38 +97,6 @@ pub(crate) fn write_list<S: AsRef<str>>(list: &[S]) -> StoreResult<String> {
     serde_json::to_string(&list).map_err(json_err)
 }
 
-pub(crate) fn to_view(d: &SalesDetails) -> SalesDetailsView {
-    SalesDetailsView {
-        value: d.value,
-        currency: d.currency.clone(),
-        contact: ContactDetails {
-            name: d.contact_name.clone(),
-            emails: d.emails.clone(),
-            phones: d.phones.clone(),
-        },
-        organization: OrganizationDetails {
-            name: d.organization_name.clone(),
-            address: d.organization_address.clone(),
-        },
-        notes: d.notes.clone(),
-        updated_at: None,
-        updated_by_name: None,
-    }
-}
-
-fn from_view(v: SalesDetailsView) -> SalesDetails {
-    SalesDetails {
-        value: v.value,
-        currency: v.currency,
-        contact_name: v.contact.name,
-        emails: v.contact.emails,
-        phones: v.contact.phones,
-        organization_name: v.organization.name,
-        organization_address: v.organization.address,
-        notes: v.notes,
-    }
-}
-
 /// The editable details: as last edited, or what the playbook captured. Both backends'
 /// reads build the Details panel with this.
 pub(crate) fn sales_view(
@@ -142,7 +109,7 @@ pub(crate) fn sales_view(
         v.updated_by_name = s.updated_by_name;
         return Ok(v);
     }
-    Ok(to_view(&rules::captured_details(
+    Ok(SalesDetailsView::from(&rules::captured_details(
         fields.iter().map(|f| (f.key.as_str(), f.value.as_str())),
     )))
 }
@@ -196,9 +163,7 @@ fn may_edit(conversation: &ConversationRecord, editor: &Editor) -> StoreResult<(
     )
     .map_err(|d| match d {
         rules::Denied::Rejected(r) => StoreError::Rejected(r),
-        rules::Denied::NotHandler => StoreError::Forbidden(
-            "This conversation is closed; only the operator who handled it last, or an admin, can change its details or create results from it.",
-        ),
+        rules::Denied::NotHandler => StoreError::Forbidden(rules::NOT_HANDLER_MESSAGE),
     })
 }
 
@@ -242,7 +207,7 @@ pub(crate) async fn update_sales_details(
 ) -> StoreResult<SalesDetailsView> {
     let conversation = tx.conversation(id).await?;
     may_edit(&conversation, editor)?;
-    let before = from_view(current_sales(tx, id).await?);
+    let before = SalesDetails::from(current_sales(tx, id).await?);
     let changed = rules::changed_fields(&before, &details);
     if changed.is_empty() {
         return current_sales(tx, id).await;
@@ -251,7 +216,7 @@ pub(crate) async fn update_sales_details(
     tx.save_sales(
         id,
         &StoredSales {
-            details: serde_json::to_string(&to_view(&details)).map_err(json_err)?,
+            details: serde_json::to_string(&SalesDetailsView::from(&details)).map_err(json_err)?,
             updated_at: now,
             updated_by_name: Some(editor.name.clone()),
         },
@@ -307,7 +272,7 @@ pub(crate) async fn create_result(
         }
         Creator::Bot => (None, "Chatbot"),
     };
-    let sales = from_view(current_sales(tx, id).await?);
+    let sales = SalesDetails::from(current_sales(tx, id).await?);
     let person = find_or_create_person(tx, &sales, &conversation, now).await?;
     let organization = match &sales.organization_name {
         Some(name) => Some(

@@ -88,7 +88,12 @@ pub fn run(args: CompareArgs) -> anyhow::Result<()> {
         }
     }
 
-    let frontdesk: Vec<&RunResult> = runs.values().filter_map(|(fd, _)| fd.as_ref()).collect();
+    // The goals are the single node's (SQLite); PostgreSQL runs are labelled `…-pg1`, `…-pg2`.
+    let frontdesk: Vec<&RunResult> = runs
+        .values()
+        .filter_map(|(fd, _)| fd.as_ref())
+        .filter(|r| !r.label.contains("-pg"))
+        .collect();
     let relay: Vec<&RunResult> = runs.values().filter_map(|(_, r)| r.as_ref()).collect();
     let best_sustained = |rs: &[&RunResult]| {
         rs.iter()
@@ -123,6 +128,33 @@ pub fn run(args: CompareArgs) -> anyhow::Result<()> {
             "\n**Warning:** other processes or the hypervisor (steal) took more than 20% of a core during: {}. Rerun on an idle machine.",
             disturbed.join(", ")
         );
+    }
+    // Every run in one table: the PostgreSQL variants (labels ending in -pg1 / -pg2) have no
+    // relay twin of their own but sit beside the SQLite and relay runs of the same load.
+    println!("\n### All runs\n");
+    println!("| run | target | offered msg/s | achieved msg/s | p50 ms | p99 ms | p99.9 ms | not received | server CPU % | server CPU µs per msg |");
+    println!("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    for label in &order {
+        let (fd, relay) = &runs[label];
+        for r in [relay, fd].into_iter().flatten() {
+            let per_msg = r
+                .server_cpu_pct
+                .filter(|_| r.achieved_msgs_per_s > 0.0)
+                .map(|cpu| cpu / 100.0 / r.achieved_msgs_per_s * 1e6);
+            println!(
+                "| {} | {:?} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                r.label,
+                r.mode,
+                fmt(Some(r.offered_rate)),
+                fmt(Some(r.achieved_msgs_per_s)),
+                fmt(Some(r.latency_ms.p50)),
+                fmt(Some(r.latency_ms.p99)),
+                fmt(Some(r.latency_ms.p999)),
+                r.not_received,
+                fmt(r.server_cpu_pct),
+                fmt(per_msg)
+            );
+        }
     }
     println!("\n### Goals (frontdesk)\n");
     println!("| goal | measured | met |");

@@ -35,6 +35,11 @@ pub struct RunArgs {
     /// Base URL of the target; loopback addresses only.
     #[arg(long)]
     target: Url,
+    /// Further nodes of the same server (frontdesk mode, a shared PostgreSQL database): the
+    /// operators' and visitors' streams are spread round-robin over `--target` and these;
+    /// the setup's requests go to `--target`.
+    #[arg(long)]
+    also_target: Vec<Url>,
     #[arg(long, value_enum)]
     mode: Mode,
     /// The admin's password (frontdesk mode).
@@ -67,9 +72,11 @@ pub struct RunArgs {
     /// Extra idle visitor WebSockets held open during the measured phase.
     #[arg(long, default_value_t = 0)]
     idle_connections: usize,
-    /// The server's process id: memory per idle connection, RSS and CPU figures.
+    /// The server's process id: memory per idle connection, RSS and CPU figures. Repeat it
+    /// for several nodes and for the database (each process counts with its descendants:
+    /// PostgreSQL's backends are children of its postmaster).
     #[arg(long)]
-    server_pid: Option<u32>,
+    server_pid: Vec<u32>,
     /// Also wait for these processes to go idle before starting (e.g. the other target).
     #[arg(long)]
     wait_idle_pid: Vec<u32>,
@@ -106,13 +113,23 @@ fn check_loopback(url: &Url) -> anyhow::Result<()> {
 
 pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     check_loopback(&args.target)?;
+    for t in &args.also_target {
+        check_loopback(t)?;
+    }
+    if args.mode == Mode::Relay && !args.also_target.is_empty() {
+        bail!("--also-target is for several frontdesk nodes");
+    }
     if args.visitors == 0 || args.operators == 0 || args.rate <= 0.0 || args.duration_secs <= 0.0 {
         bail!("--visitors, --operators, --rate and --duration-secs must be positive");
     }
     if args.mode == Mode::Frontdesk && args.admin_password.is_empty() {
         bail!("--admin-password (or FRONTDESK_ADMIN_PASSWORD) is required in frontdesk mode");
     }
-    let http = Http::new(args.target.clone())?;
+    let mut nodes = vec![Http::new(args.target.clone())?];
+    for t in &args.also_target {
+        nodes.push(Http::new(t.clone())?);
+    }
+    let http = &nodes[0];
     for pid in args.server_pid.iter().chain(&args.wait_idle_pid) {
         quiesce(*pid).await;
     }
@@ -127,7 +144,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     if args.idle_connections > 0 {
         let t = Instant::now();
         let tokens =
-            setup::visitor_sessions(&http, args.idle_connections, args.idle_concurrency).await?;
+            setup::visitor_sessions(http, args.idle_connections, args.idle_concurrency).await?;
         eprintln!(
             "idle: {} visitor sessions in {:.1} s",
             tokens.len(),
@@ -137,9 +154,9 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         // reads run on) live 10 s after their last job, and their exit moves RSS by megabytes.
         let settle = Duration::from_secs_f64(args.settle_secs);
         tokio::time::sleep(settle).await;
-        idle_before = args.server_pid.and_then(rss_kib);
+        idle_before = tree_rss_kib(&args.server_pid);
         let t = Instant::now();
-        let sockets = setup::idle_streams(&http, &tokens, args.idle_concurrency).await?;
+        let sockets = setup::idle_streams(http, &tokens, args.idle_concurrency).await?;
         eprintln!(
             "idle: {} WebSockets open in {:.1} s",
             sockets.len(),
@@ -149,11 +166,11 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
             tokio::spawn(hold_idle(ws, idle_stop_rx.clone()));
         }
         tokio::time::sleep(settle).await;
-        idle_after = args.server_pid.and_then(rss_kib);
+        idle_after = tree_rss_kib(&args.server_pid);
     }
     let active = match args.mode {
         Mode::Frontdesk => setup::frontdesk(
-            &http,
+            &nodes,
             &args.admin_email,
             &args.admin_password,
             args.visitors,
@@ -162,7 +179,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         )
         .await
         .context("setup")?,
-        Mode::Relay => setup::relay(&http, args.visitors, args.operators, args.setup_concurrency)
+        Mode::Relay => setup::relay(http, args.visitors, args.operators, args.setup_concurrency)
             .await
             .context("setup")?,
     };
@@ -225,7 +242,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         server_cpu_pct,
         loadgen_cpu_pct,
         machine,
-        server_rss_kib: args.server_pid.and_then(rss_kib),
+        server_rss_kib: tree_rss_kib(&args.server_pid),
         idle_rss_before_kib: idle_before,
         idle_rss_after_kib: idle_after,
         idle_kib_per_connection,
@@ -233,6 +250,52 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     print_summary(&result);
     println!("RESULT {}", serde_json::to_string(&result)?);
     Ok(())
+}
+
+/// `roots` and every process descending from them.
+fn process_tree(roots: &[u32]) -> Vec<u32> {
+    let mut parent = Vec::new();
+    if let Ok(dir) = std::fs::read_dir("/proc") {
+        for entry in dir.flatten() {
+            let Some(pid) = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+                continue;
+            };
+            // After the command's closing parenthesis: state, then the parent's pid.
+            let ppid = stat
+                .rfind(')')
+                .and_then(|c| stat[c + 2..].split_whitespace().nth(1)?.parse::<u32>().ok());
+            if let Some(ppid) = ppid {
+                parent.push((pid, ppid));
+            }
+        }
+    }
+    let mut tree: Vec<u32> = roots.to_vec();
+    let mut grew = true;
+    while grew {
+        grew = false;
+        for (pid, ppid) in &parent {
+            if tree.contains(ppid) && !tree.contains(pid) {
+                tree.push(*pid);
+                grew = true;
+            }
+        }
+    }
+    tree
+}
+
+/// Resident memory of the processes of `roots` and their descendants together.
+fn tree_rss_kib(roots: &[u32]) -> Option<u64> {
+    if roots.is_empty() {
+        return None;
+    }
+    process_tree(roots).into_iter().map(rss_kib).sum()
 }
 
 /// Waits (up to a minute) until `pid` is nearly idle, so that a backlog left by the previous
@@ -435,7 +498,7 @@ async fn measure(active: Active, args: &RunArgs) -> anyhow::Result<Measured> {
         let thread = std::thread::Builder::new().name("loadgen-clock".into());
         thread.spawn(move || clock(plan, schedules))?
     };
-    let cpu = tokio::spawn(cpu_over_window(plan.clone(), args.server_pid));
+    let cpu = tokio::spawn(cpu_over_window(plan.clone(), args.server_pid.clone()));
 
     let mut tally = Tally::new();
     let clock = tokio::task::spawn_blocking(move || clock.join()).await?;
@@ -475,12 +538,14 @@ async fn measure(active: Active, args: &RunArgs) -> anyhow::Result<Measured> {
 /// CPU of the server, of this process and of the machine over the measured window.
 async fn cpu_over_window(
     plan: Arc<Plan>,
-    server: Option<u32>,
+    server: Vec<u32>,
 ) -> (Option<f64>, Option<f64>, Option<MachineCpu>) {
     let at = |us: u64| tokio::time::Instant::from_std(plan.t0 + Duration::from_micros(us));
-    let exclude: Vec<u32> = server.into_iter().chain([std::process::id()]).collect();
     let sample = || {
-        let server = server.and_then(|p| cpu_secs(Some(p)));
+        let tree = process_tree(&server);
+        let server = (!server.is_empty())
+            .then(|| tree.iter().filter_map(|p| cpu_secs(Some(*p))).sum::<f64>());
+        let exclude: Vec<u32> = tree.into_iter().chain([std::process::id()]).collect();
         (
             server,
             cpu_secs(None),

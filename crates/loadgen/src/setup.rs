@@ -110,13 +110,16 @@ pub struct ActiveVisitor {
 /// The real server: M operators (created, signed in, online, connected), then N visitors who
 /// each ask for live chat; operators take the waiting conversations round-robin.
 pub async fn frontdesk(
-    http: &Http,
+    nodes: &[Http],
     admin_email: &str,
     admin_password: &str,
     visitors: usize,
     operators: usize,
     concurrency: usize,
 ) -> anyhow::Result<Active> {
+    // Requests go to the first node; streams are spread over all of them.
+    let http = &nodes[0];
+    let node = |i: usize| &nodes[i % nodes.len()];
     let admin = http.login(admin_email, admin_password).await?;
     // Emails must be unique across runs against the same server.
     let run = Uuid::new_v4().simple().to_string()[..8].to_owned();
@@ -150,7 +153,7 @@ pub async fn frontdesk(
                     )
                     .await
                     .context("presence")?;
-                let ws = http.stream("/api/stream", &login.token).await?;
+                let ws = node(i).stream("/api/stream", &login.token).await?;
                 anyhow::Ok((login.token, ws))
             }
         })
@@ -197,7 +200,9 @@ pub async fn frontdesk(
                     )
                     .await
                     .context("assign")?;
-                let ws = http.stream("/api/visitor/stream", &session.token).await?;
+                let ws = node(i)
+                    .stream("/api/visitor/stream", &session.token)
+                    .await?;
                 anyhow::Ok(ActiveVisitor {
                     conversation_id: c.id,
                     ws,

@@ -620,16 +620,7 @@ async fn a_message_to_a_chat_reassigned_away_fails_and_stays_visible() {
     .await;
     w.engine.assign(c).await.unwrap();
     // Ann's other device hands the chat to Bob.
-    let ann = w.api.login(&w.ann_email, PASSWORD).await;
-    let (s, b) = w
-        .api
-        .post(
-            &ann,
-            &format!("/api/conversations/{c}/reassign"),
-            serde_json::json!({"operator_id": bob.id}),
-        )
-        .await;
-    assert_eq!(s, 200, "{b}");
+    w.reassign_elsewhere(c, &bob).await;
     let m = w.engine.send_message(c, "Still here?").await.unwrap();
     eventually(10, "the refusal", || {
         let e = e.clone();

@@ -124,16 +124,7 @@ async fn a_lead_refused_after_reconnecting_is_kept_with_the_reason() {
     wait_offline(&w.engine).await;
     w.engine.create_result(c, ResultKind::Deal).await.unwrap();
     // Meanwhile Ann's other device hands the chat to Bob.
-    let ann = w.api.login(&w.ann_email, PASSWORD).await;
-    let (s, b) = w
-        .api
-        .post(
-            &ann,
-            &format!("/api/conversations/{c}/reassign"),
-            serde_json::json!({"operator_id": bob.id}),
-        )
-        .await;
-    assert_eq!(s, 200, "{b}");
+    w.reassign_elsewhere(c, &bob).await;
     proxy.unblock();
     eventually(20, "the refusal", || {
         let e = e.clone();

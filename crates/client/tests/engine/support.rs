@@ -512,6 +512,22 @@ pub struct World {
     pub dir: tempfile::TempDir,
 }
 
+impl World {
+    /// Ann's other device hands conversation `c` to `to` (this engine is not asked).
+    pub async fn reassign_elsewhere(&self, c: uuid::Uuid, to: &Operator) {
+        let ann = self.api.login(&self.ann_email, PASSWORD).await;
+        let (status, body) = self
+            .api
+            .post(
+                &ann,
+                &format!("/api/conversations/{c}/reassign"),
+                json!({"operator_id": to.id}),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+}
+
 pub async fn world(server_url: Option<String>, server: Server) -> World {
     let api = Api::new(&server);
     let admin = api.admin(&server).await;

@@ -291,6 +291,60 @@ pub struct FolderPage {
     pub next_cursor: Option<i64>,
 }
 
+/// How a folder is read, the same on every backend: the folder rule of
+/// `frontdesk_core::folder_of` as an SQL condition on `c` (with the viewer bound as the
+/// placeholder given), and keyset paging on `c.num`. Unassigned is a queue (oldest first);
+/// the others show the newest first.
+pub(crate) struct FolderSql {
+    pub filter: String,
+    /// `ASC` or `DESC`.
+    pub order: &'static str,
+    /// How `c.num` compares with the cursor.
+    pub cmp: &'static str,
+    /// The cursor of the first page.
+    pub start: i64,
+}
+
+impl FolderSql {
+    pub(crate) fn new(folder: frontdesk_core::Folder, viewer: &str, cursor: Option<i64>) -> Self {
+        use frontdesk_core::Folder;
+        let (filter, ascending) = match folder {
+            Folder::Unassigned => ("c.state = 'waiting'".to_owned(), true),
+            Folder::Mine => (
+                format!("c.state = 'assigned' AND c.assignee_id = {viewer}"),
+                false,
+            ),
+            Folder::Offline => ("c.state = 'offline'".to_owned(), false),
+            Folder::Closed => ("c.state = 'closed'".to_owned(), false),
+        };
+        let (order, cmp, first) = if ascending {
+            ("ASC", ">", 0)
+        } else {
+            ("DESC", "<", i64::MAX)
+        };
+        FolderSql {
+            filter,
+            order,
+            cmp,
+            start: cursor.unwrap_or(first),
+        }
+    }
+}
+
+/// A folder page from at most `limit + 1` rows, each with its `c.num`.
+pub(crate) fn folder_page(mut found: Vec<(i64, ConversationRecord)>, limit: i64) -> FolderPage {
+    let next_cursor = if found.len() as i64 > limit {
+        found.truncate(limit as usize);
+        found.last().map(|(num, _)| *num)
+    } else {
+        None
+    };
+    FolderPage {
+        conversations: found.into_iter().map(|(_, c)| c).collect(),
+        next_cursor,
+    }
+}
+
 /// Which conversations to list: one folder as `viewer` sees it (S8–S10, S14, offline
 /// mode), optionally narrowed. The folder embeds the visibility rule for its viewer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

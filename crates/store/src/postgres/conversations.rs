@@ -73,22 +73,13 @@ pub async fn folder(
     cursor: Option<i64>,
     limit: u32,
 ) -> StoreResult<FolderPage> {
-    use frontdesk_core::Folder;
     let limit = limit.clamp(1, 200) as i64;
-    // The folder rule of `frontdesk_core::folder_of`, as SQL. Unassigned is a queue (oldest
-    // first); the others show the newest first.
-    let (filter, ascending) = match q.folder {
-        Folder::Unassigned => ("c.state = 'waiting'", true),
-        Folder::Mine => ("c.state = 'assigned' AND c.assignee_id = $3", false),
-        Folder::Offline => ("c.state = 'offline'", false),
-        Folder::Closed => ("c.state = 'closed'", false),
-    };
-    let (order, cmp) = if ascending {
-        ("ASC", ">")
-    } else {
-        ("DESC", "<")
-    };
-    let start = cursor.unwrap_or(if ascending { 0 } else { i64::MAX });
+    let FolderSql {
+        filter,
+        order,
+        cmp,
+        start,
+    } = FolderSql::new(q.folder, "$3", cursor);
     let sql = format!(
         "SELECT c.num, {CONVERSATION_COLS} FROM {CONVERSATION_FROM}
          WHERE {filter} AND c.num {cmp} $1 AND $3::text IS NOT NULL
@@ -108,22 +99,11 @@ pub async fn folder(
         .bind(q.updated_before)
         .fetch_all(c)
         .await?;
-    let mut nums = Vec::with_capacity(found.len());
-    let mut conversations = Vec::with_capacity(found.len());
-    for r in &found {
-        nums.push(r.try_get::<i64, _>(0)?);
-        conversations.push(rows::conversation_at(r, 1)?);
-    }
-    let next_cursor = if conversations.len() as i64 > limit {
-        conversations.truncate(limit as usize);
-        Some(nums[limit as usize - 1])
-    } else {
-        None
-    };
-    Ok(FolderPage {
-        conversations,
-        next_cursor,
-    })
+    let found = found
+        .iter()
+        .map(|r| Ok((r.try_get::<i64, _>(0)?, rows::conversation_at(r, 1)?)))
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok(folder_page(found, limit))
 }
 
 pub async fn fields(c: &mut PgConnection, id: ConversationId) -> StoreResult<Vec<FieldValue>> {

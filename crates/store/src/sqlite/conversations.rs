@@ -38,22 +38,13 @@ pub fn folder(
     cursor: Option<i64>,
     limit: u32,
 ) -> StoreResult<FolderPage> {
-    use frontdesk_core::Folder;
     let limit = limit.clamp(1, 200) as i64;
-    // The folder rule of `frontdesk_core::folder_of`, as SQL. Unassigned is a queue (oldest
-    // first); the others show the newest first.
-    let (filter, ascending) = match q.folder {
-        Folder::Unassigned => ("c.state = 'waiting'", true),
-        Folder::Mine => ("c.state = 'assigned' AND c.assignee_id = ?3", false),
-        Folder::Offline => ("c.state = 'offline'", false),
-        Folder::Closed => ("c.state = 'closed'", false),
-    };
-    let (order, cmp) = if ascending {
-        ("ASC", ">")
-    } else {
-        ("DESC", "<")
-    };
-    let start = cursor.unwrap_or(if ascending { 0 } else { i64::MAX });
+    let FolderSql {
+        filter,
+        order,
+        cmp,
+        start,
+    } = FolderSql::new(q.folder, "?3", cursor);
     let sql = format!(
         "SELECT c.num, {CONVERSATION_COLS} FROM {CONVERSATION_FROM}
          WHERE {filter} AND c.num {cmp} ?1
@@ -64,8 +55,7 @@ pub fn folder(
          ORDER BY c.num {order} LIMIT ?2"
     );
     let mut st = c.prepare_cached(&sql)?;
-    let mut nums = Vec::new();
-    let mut conversations = Vec::new();
+    let mut found = Vec::new();
     let mut rows = st.query(params![
         start,
         limit + 1,
@@ -76,19 +66,9 @@ pub fn folder(
         q.updated_before
     ])?;
     while let Some(r) = rows.next()? {
-        nums.push(r.get::<_, i64>(0)?);
-        conversations.push(rows::conversation_at(r, 1)?);
+        found.push((r.get::<_, i64>(0)?, rows::conversation_at(r, 1)?));
     }
-    let next_cursor = if conversations.len() as i64 > limit {
-        conversations.truncate(limit as usize);
-        Some(nums[limit as usize - 1])
-    } else {
-        None
-    };
-    Ok(FolderPage {
-        conversations,
-        next_cursor,
-    })
+    Ok(folder_page(found, limit))
 }
 
 /// Messages of one conversation with `seq > after_seq`, oldest first.

@@ -77,14 +77,8 @@ async fn resume_after_a_dropped_socket_delivers_each_message_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_outbox_drains_once_after_the_server_returns() {
     let mut w = world(None, Server::start(&server_args())).await;
-    let v = w.api.visitor("Jonas").await;
-    let c = w.api.ask_for_person(&v).await;
+    let c = waiting_chat(&w, "Jonas").await;
     let e = w.engine.clone();
-    eventually(10, "the chat", || {
-        let e = e.clone();
-        async move { in_folder(&e, Folder::Unassigned, c).await }
-    })
-    .await;
     w.engine.assign(c).await.unwrap();
     w.engine.set_presence(true, None).await.unwrap();
     eventually(10, "online", || {
@@ -269,14 +263,8 @@ async fn the_cache_equals_the_server_after_sync_and_after_a_resync() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_message_is_kept_as_failed_with_the_reason() {
     let w = world(None, Server::start(&server_args())).await;
-    let v = w.api.visitor("Mara").await;
-    let c = w.api.ask_for_person(&v).await;
+    let c = waiting_chat(&w, "Mara").await;
     let e = w.engine.clone();
-    eventually(10, "the chat", || {
-        let e = e.clone();
-        async move { in_folder(&e, Folder::Unassigned, c).await }
-    })
-    .await;
     w.engine.assign(c).await.unwrap();
     w.engine.close(c).await.unwrap();
 
@@ -573,14 +561,7 @@ async fn a_chat_reassigned_from_the_app_leaves_my_inbox() {
     let bob_email = w.api.new_operator(&w.admin, "Bob").await;
     let bob = w.api.login(&bob_email, PASSWORD).await;
     let _bob_stream = w.api.go_online(&bob).await;
-    let v = w.api.visitor("Nina").await;
-    let c = w.api.ask_for_person(&v).await;
-    let e = w.engine.clone();
-    eventually(10, "the chat", || {
-        let e = e.clone();
-        async move { in_folder(&e, Folder::Unassigned, c).await }
-    })
-    .await;
+    let c = waiting_chat(&w, "Nina").await;
     w.engine.assign(c).await.unwrap();
     assert!(in_folder(&w.engine, Folder::Mine, c).await);
     let bob_id: uuid::Uuid = bob.id.parse().unwrap();
@@ -610,14 +591,8 @@ async fn a_message_to_a_chat_reassigned_away_fails_and_stays_visible() {
     let bob_email = w.api.new_operator(&w.admin, "Bob").await;
     let bob = w.api.login(&bob_email, PASSWORD).await;
     let _bob_stream = w.api.go_online(&bob).await;
-    let v = w.api.visitor("Nina").await;
-    let c = w.api.ask_for_person(&v).await;
+    let c = waiting_chat(&w, "Nina").await;
     let e = w.engine.clone();
-    eventually(10, "the chat", || {
-        let e = e.clone();
-        async move { in_folder(&e, Folder::Unassigned, c).await }
-    })
-    .await;
     w.engine.assign(c).await.unwrap();
     // Ann's other device hands the chat to Bob.
     w.reassign_elsewhere(c, &bob).await;
@@ -729,14 +704,7 @@ async fn going_offline_while_holding_chats_asks_first() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_revoked_device_ends_the_session_and_keeps_the_cache() {
     let w = world(None, Server::start(&server_args())).await;
-    let v = w.api.visitor("Olga").await;
-    let c = w.api.ask_for_person(&v).await;
-    let e = w.engine.clone();
-    eventually(10, "the chat", || {
-        let e = e.clone();
-        async move { in_folder(&e, Folder::Unassigned, c).await }
-    })
-    .await;
+    let c = waiting_chat(&w, "Olga").await;
     let mut rx = w.engine.subscribe();
     let ann = w.api.login(&w.ann_email, PASSWORD).await;
     let (s, sessions) = w

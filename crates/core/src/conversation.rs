@@ -148,6 +148,9 @@ impl Audience {
     }
 }
 
+/// The author name of Frontdesk's own messages ("The chat has ended.").
+pub const SYSTEM_AUTHOR_NAME: &str = "Frontdesk";
+
 /// A text the system writes into a conversation. Rendered in the playbook's language by the
 /// store; the livechat texts come from configuration (later: the livechat card).
 #[derive(Clone, Debug, PartialEq, Eq)]

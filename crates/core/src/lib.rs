@@ -17,6 +17,7 @@ pub mod i18n;
 pub mod ids;
 pub mod inbox;
 pub mod playbook;
+pub mod preview;
 pub mod templates;
 pub mod visibility;
 

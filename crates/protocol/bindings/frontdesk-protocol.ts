@@ -628,6 +628,16 @@ template?: string | null, language?: string | null, };
 
 export type DefinitionBody = { definition: unknown, };
 
+/**
+ * Saves a new version of a playbook.
+ */
+export type UpdatePlaybookRequest = { definition: unknown, 
+/**
+ * The version the editor started from: when someone saved another version since, the
+ * save is refused with 409 `version_conflict` instead of overwriting theirs.
+ */
+base_version?: number | null, };
+
 export type OriginsBody = { 
 /**
  * e.g. `["https://www.example.com"]`
@@ -635,6 +645,67 @@ export type OriginsBody = {
 origins: Array<string>, };
 
 export type SnippetView = { snippet: string, };
+
+/**
+ * One step of the admin's live preview: nothing is stored, no conversation is created.
+ */
+export type PreviewRequest = { 
+/**
+ * The definition being edited (need not be saved).
+ */
+definition: unknown, action: PreviewActionBody, 
+/**
+ * Preview as if an operator were online (the livechat card queues the chat) or not
+ * (it goes straight to the offline path).
+ */
+anyone_online: boolean, 
+/**
+ * The previewed chat is already in offline mode (from the previous step's `state`).
+ */
+offline_mode: boolean, };
+
+export type PreviewActionBody = { "kind": "start" } | { "kind": "answer", card_id: string, choice?: number | null, text?: string | null, } | { "kind": "wait_expired", card_id: string, };
+
+/**
+ * What the visitor would see after a preview step.
+ */
+export type PlaybookPreview = { 
+/**
+ * The widget's configuration for this definition (as `GET /api/widget/{id}` gives it).
+ */
+widget: WidgetConfig, 
+/**
+ * New messages of this step, oldest first.
+ */
+messages: Array<PreviewMessage>, prompt: Prompt | null, 
+/**
+ * `bot`, `waiting`, `offline` or `closed`.
+ */
+state: string, 
+/**
+ * While `waiting`: how long the visitor would wait, and at which livechat card.
+ */
+wait_secs: number | null, livechat_card: string | null, 
+/**
+ * Once closed by the end of a path: qualified or not.
+ */
+qualified: boolean | null, 
+/**
+ * Values this step captured.
+ */
+captured: Array<FieldValue>, 
+/**
+ * Follow-ups a real chat would create at this step (S5).
+ */
+follow_ups: Array<PreviewFollowUp>, };
+
+export type PreviewMessage = { author: AuthorKind, author_name: string, body: string, };
+
+export type PreviewFollowUp = { 
+/**
+ * `activity`, `lead` or `deal`.
+ */
+kind: string, title: string, };
 
 /**
  * Who caused an event.

@@ -102,7 +102,8 @@ pub fn typescript_bindings() -> String {
         StartRequest, AnswerRequest, WidgetConfig, WidgetAppearance, WidgetGreeting,
         // playbooks
         PlaybookView, ValidationReport, ValidationProblem, TemplateView, NewPlaybook,
-        DefinitionBody, OriginsBody, SnippetView,
+        DefinitionBody, UpdatePlaybookRequest, OriginsBody, SnippetView, PreviewRequest,
+        PreviewActionBody, PlaybookPreview, PreviewMessage, PreviewFollowUp,
         // realtime
         ActorKind, ActorView, EventBody, ServerFrame, ClientFrame, StreamQuery,
     )

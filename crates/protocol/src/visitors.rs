@@ -54,6 +54,30 @@ pub enum Prompt {
     },
 }
 
+impl Prompt {
+    /// The widget's prompt for the card `card` waiting for an answer.
+    pub fn from_spec(card: &str, spec: frontdesk_core::playbook::PromptSpec) -> Prompt {
+        use frontdesk_core::playbook::PromptSpec;
+        match spec {
+            PromptSpec::Choice { text, answers } => Prompt::Choice {
+                card_id: card.to_owned(),
+                text,
+                answers,
+            },
+            PromptSpec::Text {
+                text,
+                field,
+                placeholder,
+            } => Prompt::Text {
+                card_id: card.to_owned(),
+                text,
+                field: field.to_owned(),
+                placeholder,
+            },
+        }
+    }
+}
+
 /// The visitor's view of their conversation.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema, TS)]
 pub struct VisitorState {

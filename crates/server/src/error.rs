@@ -122,6 +122,10 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict(m) => ApiError::conflict("conflict", m),
             StoreError::InvalidAnswer(m) => ApiError::unprocessable("invalid_answer", m),
             StoreError::Forbidden(m) => ApiError::forbidden("forbidden", m),
+            StoreError::StaleVersion(current) => ApiError::conflict(
+                "version_conflict",
+                format!("Someone else saved this meanwhile (now version {current}). Reload it, then apply your changes again."),
+            ),
             StoreError::StaleCard => ApiError::conflict(
                 "stale_card",
                 "The bot is not waiting for this answer any more; reload the conversation.",

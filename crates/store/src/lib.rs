@@ -60,9 +60,21 @@ pub enum StoreError {
     /// The answer is for a card the bot is no longer waiting at.
     #[error("the bot is not waiting for an answer to this card")]
     StaleCard,
+    /// The record changed since the caller read it: this is its current version.
+    #[error("changed meanwhile: now at version {0}")]
+    StaleVersion(i64),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The optimistic version check of a save (both backends): the caller's base version must
+/// still be the current one.
+pub(crate) fn check_base_version(current: i64, base: Option<i64>) -> StoreResult<()> {
+    match base {
+        Some(base) if base != current => Err(StoreError::StaleVersion(current)),
+        _ => Ok(()),
+    }
+}
 
 /// An operator account as stored.
 #[derive(Clone, Debug)]
@@ -578,10 +590,14 @@ pub trait Store: Send + Sync + 'static {
         now: Millis,
     ) -> StoreResult<PlaybookRecord>;
     /// Saves a new version; running conversations keep theirs.
+    /// Saves a new version. With `base_version`, only if that is still the current one
+    /// (`StaleVersion` otherwise): two admins editing one playbook never overwrite each other
+    /// unknowingly.
     async fn update_playbook(
         &self,
         id: uuid::Uuid,
         definition: frontdesk_core::playbook::Playbook,
+        base_version: Option<i64>,
         now: Millis,
     ) -> StoreResult<PlaybookRecord>;
     async fn set_playbook_active(

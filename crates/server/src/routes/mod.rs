@@ -80,6 +80,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(playbooks::templates))
         .routes(routes!(playbooks::list, playbooks::create))
         .routes(routes!(playbooks::validate))
+        .routes(routes!(playbooks::preview))
         .routes(routes!(playbooks::get, playbooks::update))
         .routes(routes!(playbooks::activate))
         .routes(routes!(playbooks::deactivate))

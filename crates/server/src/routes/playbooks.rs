@@ -6,7 +6,8 @@ use crate::{now_ms, AppState};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
-use frontdesk_core::playbook::Playbook;
+use frontdesk_core::playbook::{AnswerError, Input, Playbook};
+use frontdesk_core::preview::{PreviewAction, PreviewAuthor, PreviewState};
 use frontdesk_core::templates::{template, TEMPLATES};
 use frontdesk_core::Language;
 use frontdesk_protocol::*;
@@ -176,20 +177,21 @@ pub async fn get(
 }
 
 /// Save a new version. Conversations already running keep the version they started with.
+/// With `base_version`, a save from an outdated version is refused (409 `version_conflict`).
 #[utoipa::path(put, path = "/api/playbooks/{id}", tag = "playbooks", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Playbook id")), request_body = DefinitionBody,
-    responses((status = 200, body = PlaybookView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    params(("id" = Uuid, Path, description = "Playbook id")), request_body = UpdatePlaybookRequest,
+    responses((status = 200, body = PlaybookView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
     _admin: AdminSession,
     ApiPath(id): ApiPath<Uuid>,
-    ApiJson(req): ApiJson<DefinitionBody>,
+    ApiJson(req): ApiJson<UpdatePlaybookRequest>,
 ) -> Result<Json<PlaybookView>, ApiError> {
     let definition = parse(req.definition)?;
     Ok(Json(view(
         &state
             .store
-            .update_playbook(id, definition, now_ms())
+            .update_playbook(id, definition, req.base_version, now_ms())
             .await
             .map_err(not_found)?,
     )))
@@ -333,5 +335,92 @@ pub async fn snippet(
     let p = state.store.playbook(id).await.map_err(not_found)?;
     Ok(Json(SnippetView {
         snippet: install_snippet(&public_url(&state, &headers), p.id),
+    }))
+}
+
+/// One step of the live preview of a definition (saved or not): what a visitor would see.
+/// Nothing is stored and no conversation is created; the bot's path and the livechat handoff
+/// come from the same rules as a real chat's.
+#[utoipa::path(post, path = "/api/playbooks/preview", tag = "playbooks", security(("bearer" = [])), request_body = PreviewRequest,
+    responses((status = 200, body = PlaybookPreview), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn preview(
+    _admin: AdminSession,
+    ApiJson(req): ApiJson<PreviewRequest>,
+) -> Result<Json<PlaybookPreview>, ApiError> {
+    let pb = parse(req.definition)?;
+    let action = match req.action {
+        PreviewActionBody::Start => PreviewAction::Start,
+        PreviewActionBody::Answer {
+            card_id,
+            choice,
+            text,
+        } => PreviewAction::Answer {
+            card: card_id,
+            input: match (choice, text) {
+                (Some(i), None) => Input::Choice(i),
+                (None, Some(t)) => Input::Text(t),
+                _ => {
+                    return Err(ApiError::unprocessable(
+                        "invalid_answer",
+                        "Send either `choice` or `text`.",
+                    ))
+                }
+            },
+        },
+        PreviewActionBody::WaitExpired { card_id } => PreviewAction::WaitExpired { card: card_id },
+    };
+    let step = frontdesk_core::preview::preview(&pb, &action, req.anyone_online, req.offline_mode)
+        .map_err(|e| match e {
+            AnswerError::Invalid(m) => ApiError::unprocessable("invalid_answer", m),
+            AnswerError::NotAwaiting => ApiError::conflict(
+                "stale_card",
+                "The bot is not waiting at this card in the previewed chat; start the preview again.",
+            ),
+        })?;
+    let bot_name = pb.appearance.bot_name.clone();
+    let (state, wait_secs, livechat_card, qualified) = match step.state {
+        PreviewState::Bot => ("bot", None, None, None),
+        PreviewState::Waiting { card, wait_secs } => ("waiting", Some(wait_secs), Some(card), None),
+        PreviewState::Offline => ("offline", None, None, None),
+        PreviewState::Closed { qualified } => ("closed", None, None, qualified),
+    };
+    Ok(Json(PlaybookPreview {
+        widget: super::widget::widget_config(Uuid::nil(), &pb),
+        messages: step
+            .lines
+            .into_iter()
+            .map(|(author, body)| match author {
+                PreviewAuthor::Bot => PreviewMessage {
+                    author: AuthorKind::Bot,
+                    author_name: bot_name.clone(),
+                    body,
+                },
+                PreviewAuthor::System => PreviewMessage {
+                    author: AuthorKind::System,
+                    author_name: frontdesk_core::SYSTEM_AUTHOR_NAME.into(),
+                    body,
+                },
+            })
+            .collect(),
+        prompt: step
+            .prompt
+            .map(|(card, spec)| Prompt::from_spec(&card, spec)),
+        state: state.into(),
+        wait_secs,
+        livechat_card,
+        qualified,
+        captured: step
+            .captured
+            .into_iter()
+            .map(|(key, value)| FieldValue { key, value })
+            .collect(),
+        follow_ups: step
+            .follow_ups
+            .into_iter()
+            .map(|f| PreviewFollowUp {
+                kind: f.kind.as_str().into(),
+                title: f.title,
+            })
+            .collect(),
     }))
 }

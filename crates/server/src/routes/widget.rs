@@ -2,12 +2,13 @@
 
 use super::playbooks::{install_snippet, public_url};
 use super::visitors::playbook_not_found;
-use crate::error::{ApiError, ApiPath};
+use crate::error::{ApiError, ApiPath, ApiQuery};
 use crate::{now_ms, AppState};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
+use frontdesk_core::playbook::Playbook;
 use frontdesk_core::templates::qualify_and_chat;
 use frontdesk_core::Language;
 use frontdesk_protocol::*;
@@ -47,10 +48,14 @@ pub async fn config(
         Ok(_) | Err(StoreError::NotFound) => return Err(playbook_not_found()),
         Err(e) => return Err(e.into()),
     };
-    let d = &p.definition;
+    Ok(Json(widget_config(p.id, &p.definition)))
+}
+
+/// The widget's look and texts for a definition (also the admin's preview of an unsaved one).
+pub fn widget_config(playbook_id: Uuid, d: &Playbook) -> WidgetConfig {
     let lang = d.appearance.language;
-    Ok(Json(WidgetConfig {
-        playbook_id: p.id,
+    WidgetConfig {
+        playbook_id,
         language: lang.code().into(),
         appearance: WidgetAppearance {
             bot_name: d.appearance.bot_name.clone(),
@@ -67,7 +72,7 @@ pub async fn config(
             .into_iter()
             .map(|(k, v)| (k.to_owned(), v.to_owned()))
             .collect(),
-    }))
+    }
 }
 
 /// The widget script.
@@ -87,33 +92,69 @@ pub async fn widget_js() -> Response {
     r
 }
 
-async fn demo_page(state: &AppState, headers: &HeaderMap) -> Result<Html<String>, ApiError> {
-    let id = state
-        .store
-        .meta(DEMO_KEY)
-        .await?
-        .and_then(|v| v.parse::<Uuid>().ok())
-        .ok_or_else(|| ApiError::not_found("no_demo", "The demo playbook is missing."))?;
-    Ok(Html(DEMO_HTML.replace(
-        "{{SNIPPET}}",
-        &install_snippet(&public_url(state, headers), id),
-    )))
+/// Which playbook the demo site runs: `?playbook=<id>` tries an admin's own (active) one.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DemoQuery {
+    /// An active playbook's id; without it, the seeded demo playbook.
+    pub playbook: Option<Uuid>,
 }
 
-/// A demo website with the widget of the seeded demo playbook.
-#[utoipa::path(get, path = "/demo", tag = "demo", responses((status = 200, description = "HTML")))]
+async fn demo_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    query: DemoQuery,
+) -> Result<Html<String>, ApiError> {
+    let id = match query.playbook {
+        Some(id) => match state.store.playbook(id).await {
+            Ok(p) if p.active => p.id,
+            Ok(_) | Err(StoreError::NotFound) => {
+                return Err(ApiError::not_found(
+                    "playbook_not_found",
+                    "No active playbook with this id: activate it first.",
+                ))
+            }
+            Err(e) => return Err(e.into()),
+        },
+        None => state
+            .store
+            .meta(DEMO_KEY)
+            .await?
+            .and_then(|v| v.parse::<Uuid>().ok())
+            .ok_or_else(|| ApiError::not_found("no_demo", "The demo playbook is missing."))?,
+    };
+    // `{{QUERY}}` follows each link between the demo's pages, so a tried playbook stays on.
+    let query = match query.playbook {
+        Some(p) => format!("?playbook={p}"),
+        None => String::new(),
+    };
+    let html = DEMO_HTML
+        .replace(
+            "{{SNIPPET}}",
+            &install_snippet(&public_url(state, headers), id),
+        )
+        .replace("{{QUERY}}", &query);
+    Ok(Html(html))
+}
+
+/// A demo website with the widget of the seeded demo playbook (or `?playbook=`'s).
+#[utoipa::path(get, path = "/demo", tag = "demo", params(DemoQuery),
+    responses((status = 200, description = "HTML"), (status = 404, body = ErrorBody)))]
 pub async fn demo(
     State(state): State<AppState>,
     headers: HeaderMap,
+    ApiQuery(query): ApiQuery<DemoQuery>,
 ) -> Result<Html<String>, ApiError> {
-    demo_page(&state, &headers).await
+    demo_page(&state, &headers, query).await
 }
 
 /// A second demo page (the widget keeps the conversation across navigation).
-#[utoipa::path(get, path = "/demo/pricing", tag = "demo", responses((status = 200, description = "HTML")))]
+#[utoipa::path(get, path = "/demo/pricing", tag = "demo", params(DemoQuery),
+    responses((status = 200, description = "HTML"), (status = 404, body = ErrorBody)))]
 pub async fn demo_pricing(
     State(state): State<AppState>,
     headers: HeaderMap,
+    ApiQuery(query): ApiQuery<DemoQuery>,
 ) -> Result<Html<String>, ApiError> {
-    demo_page(&state, &headers).await
+    demo_page(&state, &headers, query).await
 }

@@ -19,6 +19,7 @@ mod messages;
 mod openapi;
 mod pipedrive;
 mod pipedrive_fake;
+mod playbook_editing;
 mod playbooks;
 mod presence;
 mod resume;

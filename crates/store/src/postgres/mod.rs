@@ -363,10 +363,17 @@ impl Store for PgStore {
         &self,
         id: uuid::Uuid,
         definition: frontdesk_core::playbook::Playbook,
+        base_version: Option<i64>,
         now: Millis,
     ) -> StoreResult<PlaybookRecord> {
-        in_write_tx!(self, |tx| playbooks::update(&mut tx, id, &definition, now)
-            .await)
+        in_write_tx!(self, |tx| playbooks::update(
+            &mut tx,
+            id,
+            &definition,
+            base_version,
+            now
+        )
+        .await)
     }
 
     async fn set_playbook_active(

@@ -111,14 +111,18 @@ pub async fn update(
     tx: &mut PgTx,
     id: uuid::Uuid,
     definition: &Playbook,
+    base_version: Option<i64>,
     now: Millis,
 ) -> StoreResult<PlaybookRecord> {
-    // The row lock orders two concurrent saves: each gets its own version number.
+    // The row lock orders two concurrent saves: each gets its own version number, and the
+    // second one's base version check sees the first one's save.
     let r = sqlx::query_scalar::<_, i64>("SELECT version FROM playbooks WHERE id = $1 FOR UPDATE")
         .bind(id.to_string())
         .fetch_one(tx.conn())
         .await;
-    let version = tx.check(r)? + 1;
+    let current = tx.check(r)?;
+    crate::check_base_version(current, base_version)?;
+    let version = current + 1;
     insert_version(tx, id, version, definition, now).await?;
     let r = sqlx::query("UPDATE playbooks SET version = $2, updated_at = $3 WHERE id = $1")
         .bind(id.to_string())

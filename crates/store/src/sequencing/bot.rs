@@ -3,9 +3,7 @@
 //! path; this writes what it decided.
 
 use super::lifecycle::{self, add_message, emit, playbook_of, BotRun, Next};
-use super::{
-    actor_json, crm, prompt_view, waits_for_answer, NewConversation, NewFollowUp, WriteTx,
-};
+use super::{actor_json, crm, waits_for_answer, NewConversation, NewFollowUp, WriteTx};
 use crate::*;
 use frontdesk_core::playbook::{BotStep, FollowUpKind, Input, Playbook, PromptSpec, Stop};
 use frontdesk_core::{Actor, Audience, Command, Language, MessageId};
@@ -193,7 +191,9 @@ pub(crate) async fn persist_step(
     tx.update_bot_progress(id, bot_card.as_deref(), qualified, now)
         .await?;
     let prompt = match &step.stop {
-        Some(Stop::Await(card)) => pb.prompt(card).map(|p| prompt_view(card, p)),
+        Some(Stop::Await(card)) => pb
+            .prompt(card)
+            .map(|p| frontdesk_protocol::Prompt::from_spec(card, p)),
         _ => None,
     };
     emit(

@@ -159,7 +159,10 @@ async fn apply_command(
                     SystemText::Online | SystemText::OfflineMessage => {
                         (AuthorKind::Bot, bot_name.clone())
                     }
-                    _ => (AuthorKind::System, "Frontdesk".to_owned()),
+                    _ => (
+                        AuthorKind::System,
+                        frontdesk_core::SYSTEM_AUTHOR_NAME.to_owned(),
+                    ),
                 };
                 let body = text.render(lang, &online, &offline);
                 let message = NewMessage {

@@ -22,7 +22,7 @@ pub(crate) mod lifecycle;
 
 use crate::*;
 use crm::{AuditRow, NewResultRow, PersonRow, StoredSales};
-use frontdesk_core::playbook::{Playbook, PromptSpec};
+use frontdesk_core::playbook::Playbook;
 use frontdesk_core::MessageId;
 use frontdesk_protocol::{CreatedResultView, FieldValue, Prompt, ResultKind, SyncView};
 
@@ -244,7 +244,7 @@ pub(crate) fn prompt(conversation: &ConversationRecord, pb: &Playbook) -> Option
         return None;
     }
     let card = conversation.bot_card.as_deref()?;
-    pb.prompt(card).map(|p| prompt_view(card, p))
+    pb.prompt(card).map(|p| Prompt::from_spec(card, p))
 }
 
 /// Whether the bot may be waiting at a card (with the bot, or in offline mode).
@@ -253,24 +253,4 @@ pub(crate) fn waits_for_answer(conversation: &ConversationRecord) -> bool {
         conversation.state,
         ConversationState::Bot | ConversationState::Offline
     )
-}
-
-pub(crate) fn prompt_view(card: &str, p: PromptSpec) -> Prompt {
-    match p {
-        PromptSpec::Choice { text, answers } => Prompt::Choice {
-            card_id: card.to_owned(),
-            text,
-            answers,
-        },
-        PromptSpec::Text {
-            text,
-            field,
-            placeholder,
-        } => Prompt::Text {
-            card_id: card.to_owned(),
-            text,
-            field: field.to_owned(),
-            placeholder,
-        },
-    }
 }

@@ -515,10 +515,11 @@ impl Store for SqliteStore {
         &self,
         id: uuid::Uuid,
         definition: frontdesk_core::playbook::Playbook,
+        base_version: Option<i64>,
         now: Millis,
     ) -> StoreResult<PlaybookRecord> {
         self.writer
-            .run(move |tx, _| playbooks::update(tx, id, &definition, now))
+            .run(move |tx, _| playbooks::update(tx, id, &definition, base_version, now))
             .await
     }
 

@@ -95,9 +95,11 @@ pub fn update(
     tx: &Connection,
     id: uuid::Uuid,
     definition: &Playbook,
+    base_version: Option<i64>,
     now: Millis,
 ) -> StoreResult<PlaybookRecord> {
     let current = load(tx, id)?;
+    check_base_version(current.version, base_version)?;
     let version = current.version + 1;
     tx.execute(
         "INSERT INTO playbook_versions (playbook_id, version, definition, created_at) VALUES (?1, ?2, ?3, ?4)",

@@ -8,6 +8,7 @@ use frontdesk_store::*;
 
 on_both_backends!(a_chat_from_request_to_close);
 on_both_backends!(accounts_and_sessions);
+on_both_backends!(a_playbook_save_from_a_stale_version_is_refused);
 
 fn message(author: AuthorKind, author_id: uuid::Uuid, body: &str) -> NewMessage {
     NewMessage {
@@ -484,4 +485,52 @@ async fn sales_records_from_details_to_a_pushed_lead(t: TestStore) {
             "no {kind} event"
         );
     }
+}
+
+async fn a_playbook_save_from_a_stale_version_is_refused(t: TestStore) {
+    let store = t.store.as_ref();
+    let lang = frontdesk_core::Language::En;
+    let created = store
+        .create_playbook(
+            uuid::Uuid::now_v7(),
+            frontdesk_core::templates::chat_with_your_leads(lang),
+            false,
+            now(),
+        )
+        .await
+        .unwrap();
+    let mut first = created.definition.clone();
+    first.name = "First admin's edit".into();
+    let saved = store
+        .update_playbook(created.id, first, Some(created.version), now())
+        .await
+        .unwrap();
+    assert_eq!(saved.version, created.version + 1);
+    // A second admin who opened the same version saves after the first one.
+    let mut second = created.definition.clone();
+    second.name = "Second admin's edit".into();
+    match store
+        .update_playbook(created.id, second.clone(), Some(created.version), now())
+        .await
+    {
+        Err(StoreError::StaleVersion(current)) => assert_eq!(current, saved.version),
+        other => panic!("a save from a stale version must be refused: {other:?}"),
+    }
+    let kept = store.playbook(created.id).await.unwrap();
+    assert_eq!(
+        kept.definition.name, "First admin's edit",
+        "nothing overwritten"
+    );
+    // Without a base version (the API's older callers) the save goes through.
+    let forced = store
+        .update_playbook(created.id, second, None, now())
+        .await
+        .unwrap();
+    assert_eq!(forced.version, saved.version + 1);
+    assert!(matches!(
+        store
+            .update_playbook(uuid::Uuid::now_v7(), kept.definition, Some(1), now())
+            .await,
+        Err(StoreError::NotFound)
+    ));
 }

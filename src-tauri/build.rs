@@ -30,6 +30,21 @@ const COMMANDS: &[&str] = &[
     "discard_sales_action",
     "open_result_link",
     "set_language",
+    // an admin's set-up (the server refuses operators too)
+    "playbooks",
+    "playbook_templates",
+    "create_playbook",
+    "playbook",
+    "save_playbook",
+    "validate_playbook",
+    "preview_playbook",
+    "set_playbook_active",
+    "set_playbook_origins",
+    "playbook_snippet",
+    "open_demo_page",
+    "operators",
+    "create_operator",
+    "disable_operator",
 ];
 
 fn main() {

@@ -16,7 +16,7 @@ type Result<T> = std::result::Result<T, EngineError>;
 
 /// Reads a command's `args`. Taking them as JSON and reading them here (rather than letting
 /// Tauri do it) keeps malformed input on the one `{code, message}` error path.
-fn parse<T: DeserializeOwned>(args: Option<Value>) -> Result<T> {
+pub(crate) fn parse<T: DeserializeOwned>(args: Option<Value>) -> Result<T> {
     serde_json::from_value(args.unwrap_or(Value::Null)).map_err(|e| {
         EngineError::new(
             "invalid_args",
@@ -213,18 +213,26 @@ pub async fn open_result_link<R: tauri::Runtime>(
     engine: State<'_, Engine>,
     args: Option<Value>,
 ) -> Result<()> {
-    use tauri::Manager;
     let args: ResultArgs = parse(args)?;
     let url = engine
         .result_link(args.conversation_id, args.result_id)
         .await?;
+    open_in_browser(&app, &url)
+}
+
+/// Opens an address the engine produced (never one from the window) in the default browser.
+pub(crate) fn open_in_browser<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
+    url: &str,
+) -> Result<()> {
+    use tauri::Manager;
     let opener = app
         .try_state::<tauri_plugin_opener::Opener<R>>()
         .ok_or_else(|| EngineError::new("cannot_open", "This build cannot open links."))?;
-    opener.open_url(url.clone(), None::<&str>).map_err(|e| {
+    opener.open_url(url, None::<&str>).map_err(|e| {
         EngineError::new(
             "cannot_open",
-            format!("No browser could open {url} ({e}). Copy the address from the Details panel instead."),
+            format!("No browser could open {url} ({e}). Open it yourself: {url}"),
         )
     })
 }

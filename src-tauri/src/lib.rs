@@ -6,6 +6,7 @@
 //! - [`tray`]: the tray icon and menu (D4); [`notify`]: OS notifications (S15, D3);
 //! - [`shell`]: the command line and the shell's own small state.
 
+pub mod admin;
 pub mod commands;
 pub mod events;
 pub mod notify;
@@ -49,6 +50,20 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         commands::discard_sales_action,
         commands::open_result_link,
         commands::set_language,
+        admin::playbooks,
+        admin::playbook_templates,
+        admin::create_playbook,
+        admin::playbook,
+        admin::save_playbook,
+        admin::validate_playbook,
+        admin::preview_playbook,
+        admin::set_playbook_active,
+        admin::set_playbook_origins,
+        admin::playbook_snippet,
+        admin::open_demo_page,
+        admin::operators,
+        admin::create_operator,
+        admin::disable_operator,
     ]
 }
 

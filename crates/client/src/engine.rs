@@ -243,7 +243,7 @@ fn operator_for_ui(o: &OperatorView) -> Operator {
 }
 
 /// A server error for an action that needs the server: no answer means `offline`.
-fn needs_server(e: ApiError) -> EngineError {
+pub(crate) fn needs_server(e: ApiError) -> EngineError {
     if e.status.is_none() {
         EngineError::offline()
     } else {
@@ -385,7 +385,7 @@ impl Engine {
         self.inner.cache.close().await;
     }
 
-    fn signed(&self) -> Result<Signed> {
+    pub(crate) fn signed(&self) -> Result<Signed> {
         self.inner
             .signed
             .read()

@@ -6,8 +6,10 @@
 //! - [`outbox`]: the durable outbox (B2) of messages and, with [`sales`], of details edits and
 //!   leads or deals to create; [`notify`]: which events notify, coalesced;
 //! - [`token`]: where the session token is kept (OS keyring, else a 0600 file);
-//! - [`engine`]: [`Engine`], the one object the shell holds; [`types`]: what the UI sees.
+//! - [`engine`]: [`Engine`], the one object the shell holds; [`types`]: what the UI sees;
+//! - [`admin`]: an admin's set-up (playbooks, preview, install, operators), online only.
 
+pub mod admin;
 pub mod api;
 pub mod cache;
 pub mod cli;

@@ -465,5 +465,21 @@ pub fn typescript_bindings() -> String {
         ConversationArgs, SendMessageArgs, MessageArgs, ReassignArgs, DraftArgs, OpenChatsChoice,
         SetPresenceArgs, Presence, SearchArgs, SearchHit, SearchResult, SyncStateName, SyncState,
         ConversationIds, ConversationRef, TypingEvent, NotificationKind, Notification, EngineEvent,
+        // an admin's set-up (crate::admin, protocol types)
+        crate::admin::PlaybookArgs, crate::admin::SavePlaybookArgs,
+        crate::admin::SetPlaybookActiveArgs, crate::admin::SetOriginsArgs,
+        crate::admin::OperatorArgs, frontdesk_protocol::PlaybookView,
+        frontdesk_protocol::TemplateView, frontdesk_protocol::NewPlaybook,
+        frontdesk_protocol::DefinitionBody, frontdesk_protocol::ValidationReport,
+        frontdesk_protocol::ValidationProblem, frontdesk_protocol::PreviewRequest,
+        frontdesk_protocol::PreviewActionBody, frontdesk_protocol::PlaybookPreview,
+        frontdesk_protocol::PreviewMessage, frontdesk_protocol::PreviewFollowUp,
+        frontdesk_protocol::WidgetConfig, frontdesk_protocol::WidgetAppearance,
+        frontdesk_protocol::WidgetGreeting, frontdesk_protocol::Prompt,
+        frontdesk_protocol::SnippetView, frontdesk_protocol::OperatorView,
+        frontdesk_protocol::RoleView, frontdesk_protocol::NewOperatorRequest,
+        // what the preview answers the widget (the visitor API's shapes)
+        frontdesk_protocol::ConversationView, frontdesk_protocol::MessageView,
+        frontdesk_protocol::VisitorState,
     )
 }

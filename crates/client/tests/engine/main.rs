@@ -1,6 +1,7 @@
 //! The engine against the real server: resume, outbox, cache equality and resync, refusals,
 //! notifications, search. One test binary; each test starts its own server process.
 
+mod admin;
 mod sales;
 mod support;
 

@@ -19,11 +19,16 @@
   var server = String(cfg.server || (script && script.src ? new URL(script.src).origin : location.origin)).replace(/\/+$/, "");
   var playbookId = String(cfg.playbookId || "");
   var KEY = "frontdesk:" + playbookId + ":";
+  // The admin's live preview in the desktop app runs this same script with `transport`
+  // answering its requests (a dry run on the server; nothing is stored): no socket, no
+  // storage, and `apply` lets the app push a state (e.g. "the wait ran out").
+  var preview = typeof cfg.transport === "function";
 
   var memory = {};
   function store(kind) {
     var s = null;
     try {
+      if (preview) throw new Error("preview");
       s = w[kind];
       var probe = KEY + "probe";
       s.setItem(probe, "1");
@@ -136,6 +141,11 @@
 
   /** Any request; never throws. `status` 0 means the network failed. */
   function req(method, path, body) {
+    if (preview) {
+      return Promise.resolve()
+        .then(function () { return cfg.transport(method, path, body); })
+        .catch(function () { return { status: 0, ok: false, data: {} }; });
+    }
     var headers = {};
     if (body !== undefined) headers["content-type"] = "application/json";
     var sent = token;
@@ -334,9 +344,23 @@
     host = d.createElement("frontdesk-widget");
     host.setAttribute("data-frontdesk", "");
     var shadow = host.attachShadow({ mode: "open" });
-    var style = d.createElement("style");
-    style.textContent = CSS;
-    shadow.appendChild(style);
+    // A constructed stylesheet where the browser has them: pages (and the app's preview) with
+    // a strict Content-Security-Policy block an inline <style> element, not this.
+    var sheet = null;
+    try {
+      if (shadow.adoptedStyleSheets && typeof CSSStyleSheet === "function") {
+        sheet = new CSSStyleSheet();
+        sheet.replaceSync(CSS);
+        shadow.adoptedStyleSheets = [sheet];
+      }
+    } catch (e) {
+      sheet = null;
+    }
+    if (!sheet) {
+      var style = d.createElement("style");
+      style.textContent = CSS;
+      shadow.appendChild(style);
+    }
 
     var a = widget.appearance || {};
     root = h("div", { class: "fd", lang: widget.language || "en" });
@@ -440,6 +464,7 @@
     prompt = st.prompt || null;
     render();
   }
+  if (preview) cfg.apply = applyState;
 
   // ------------------------------------------------------------------------------------------
   // Rendering
@@ -785,7 +810,7 @@
   var reconnecting = false;
 
   function wantSocket() {
-    return !!(token && conv && conv.state !== "closed");
+    return !preview && !!(token && conv && conv.state !== "closed");
   }
 
   function connect() {

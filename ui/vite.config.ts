@@ -13,6 +13,10 @@ export default defineConfig({
     // No inline helper script in index.html: the app runs under a strict CSP.
     modulePreload: { polyfill: false },
     sourcemap: false,
+    // Two pages: the app, and the frame the playbook editor previews the website widget in.
+    rollupOptions: {
+      input: { main: 'index.html', 'widget-preview': 'widget-preview.html' },
+    },
   },
   test: {
     environment: 'happy-dom',

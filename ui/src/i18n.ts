@@ -2,8 +2,10 @@
 // of the English one (the type checker and a unit test make sure).
 import { createContext } from 'preact';
 import { useContext } from 'preact/hooks';
+import { setupDe, setupEn } from './admin/strings';
 
 const en = {
+  ...setupEn,
   'app.name': 'Frontdesk',
   'app.loading': 'Starting…',
 
@@ -231,6 +233,7 @@ export type MessageKey = keyof typeof en;
 type Table = Record<MessageKey, string>;
 
 const de: Table = {
+  ...setupDe,
   'app.name': 'Frontdesk',
   'app.loading': 'Wird gestartet…',
 

@@ -3,6 +3,7 @@ import { selectBackend } from './backend/backend';
 import { App } from './components/App';
 import { Inbox } from './state/inbox';
 import './styles/app.css';
+import './styles/setup.css';
 
 async function start(): Promise<void> {
   const inbox = new Inbox(await selectBackend());

@@ -377,3 +377,217 @@ count: number, };
  * Everything the engine tells its subscribers. The shell emits `payload` under `name()`.
  */
 export type EngineEvent = { "event": "sync_state", "payload": SyncState } | { "event": "inbox_changed", "payload": ConversationIds } | { "event": "conversation_changed", "payload": ConversationRef } | { "event": "presence", "payload": Presence } | { "event": "typing", "payload": TypingEvent } | { "event": "notification", "payload": Notification } | { "event": "offline_with_open_chats", "payload": ConversationIds } | { "event": "session_ended", "payload": IpcError };
+
+/**
+ * One playbook.
+ */
+export type PlaybookArgs = { id: string, };
+
+/**
+ * Saves a new version of a playbook, from the version the editor started with.
+ */
+export type SavePlaybookArgs = { id: string, definition: unknown, base_version: number, };
+
+export type SetPlaybookActiveArgs = { id: string, active: boolean, };
+
+export type SetOriginsArgs = { id: string, origins: Array<string>, };
+
+/**
+ * One operator account.
+ */
+export type OperatorArgs = { id: string, };
+
+/**
+ * A playbook as the admin API shows it. `definition` is the card graph (see
+ * `frontdesk_core::playbook::Playbook`).
+ */
+export type PlaybookView = { id: string, version: number, active: boolean, 
+/**
+ * Sites (`https://www.example.com`) where the widget may run, besides this server itself.
+ */
+allowed_origins: Array<string>, definition: unknown, updated_at: number, };
+
+export type TemplateView = { key: string, name: string, };
+
+export type NewPlaybook = { 
+/**
+ * A full definition…
+ */
+definition?: unknown, 
+/**
+ * …or a template key (`chat_with_your_leads`, …) with a language (`en`, `de`).
+ */
+template?: string | null, language?: string | null, };
+
+export type DefinitionBody = { definition: unknown, };
+
+export type ValidationReport = { valid: boolean, errors: Array<ValidationProblem>, };
+
+export type ValidationProblem = { card: string | null, message: string, };
+
+/**
+ * One step of the admin's live preview: nothing is stored, no conversation is created.
+ */
+export type PreviewRequest = { 
+/**
+ * The definition being edited (need not be saved).
+ */
+definition: unknown, action: PreviewActionBody, 
+/**
+ * Preview as if an operator were online (the livechat card queues the chat) or not
+ * (it goes straight to the offline path).
+ */
+anyone_online: boolean, 
+/**
+ * The previewed chat is already in offline mode (from the previous step's `state`).
+ */
+offline_mode: boolean, };
+
+export type PreviewActionBody = { "kind": "start" } | { "kind": "answer", card_id: string, choice?: number | null, text?: string | null, } | { "kind": "wait_expired", card_id: string, };
+
+/**
+ * What the visitor would see after a preview step.
+ */
+export type PlaybookPreview = { 
+/**
+ * The widget's configuration for this definition (as `GET /api/widget/{id}` gives it).
+ */
+widget: WidgetConfig, 
+/**
+ * New messages of this step, oldest first.
+ */
+messages: Array<PreviewMessage>, prompt: Prompt | null, 
+/**
+ * `bot`, `waiting`, `offline` or `closed`.
+ */
+state: string, 
+/**
+ * While `waiting`: how long the visitor would wait, and at which livechat card.
+ */
+wait_secs: number | null, livechat_card: string | null, 
+/**
+ * Once closed by the end of a path: qualified or not.
+ */
+qualified: boolean | null, 
+/**
+ * Values this step captured.
+ */
+captured: Array<FieldValue>, 
+/**
+ * Follow-ups a real chat would create at this step (S5).
+ */
+follow_ups: Array<PreviewFollowUp>, };
+
+export type PreviewMessage = { author: AuthorKind, author_name: string, body: string, };
+
+export type PreviewFollowUp = { 
+/**
+ * `activity`, `lead` or `deal`.
+ */
+kind: string, title: string, };
+
+/**
+ * What the widget needs to look right before the visitor opens it.
+ */
+export type WidgetConfig = { playbook_id: string, language: string, appearance: WidgetAppearance, greeting: WidgetGreeting | null, 
+/**
+ * UI strings in the playbook's language.
+ */
+texts: { [key in string]: string }, };
+
+export type WidgetAppearance = { bot_name: string, primary_color: string, text_color: string, icon: string, };
+
+export type WidgetGreeting = { text: string, delay_ms: number, };
+
+/**
+ * What the bot waits for: answer buttons or a text field.
+ */
+export type Prompt = { "kind": "choice", card_id: string, text: string, answers: Array<string>, } | { "kind": "text", card_id: string, text: string, field: string, placeholder: string, };
+
+export type SnippetView = { snippet: string, };
+
+export type OperatorView = { id: string, display_name: string, email: string, role: RoleView, disabled: boolean, };
+
+export type RoleView = "admin" | "operator";
+
+export type NewOperatorRequest = { display_name: string, email: string, 
+/**
+ * At least 8 characters.
+ */
+password: string, role: RoleView, };
+
+/**
+ * A conversation as an inbox row: everything a list shows, without its messages.
+ */
+export type ConversationView = { id: string, visitor_id: string, visitor_name: string | null, 
+/**
+ * `bot`, `waiting`, `assigned`, `offline` or `closed`.
+ */
+state: string, 
+/**
+ * The inbox folder (absent while the visitor is still with the bot).
+ */
+folder: Folder | null, assignee_id: string | null, 
+/**
+ * The operator who handled it last (kept after it is released or closed).
+ */
+handled_by: string | null, handled_by_name: string | null, 
+/**
+ * The name the visitor sees for the other side: the bot's, then the operator's (S9).
+ */
+display_name: string, 
+/**
+ * When the wait for an operator ends (state `waiting` only).
+ */
+wait_deadline: number | null, created_at: number, 
+/**
+ * The last change of any kind (state, message).
+ */
+updated_at: number, 
+/**
+ * When it was closed.
+ */
+closed_at: number | null, 
+/**
+ * Number of messages; messages are numbered `seq` 1..=message_count without gaps.
+ */
+message_count: number, last_message_at: number | null, 
+/**
+ * The last message, shortened to one line (at most 140 characters).
+ */
+preview: string | null, last_author: AuthorKind | null, 
+/**
+ * Set when the playbook ended: qualified (true) or disqualified (false).
+ */
+qualified: boolean | null, 
+/**
+ * The playbook the conversation runs, if any.
+ */
+playbook_id: string | null, };
+
+export type MessageView = { 
+/**
+ * The id the sender chose.
+ */
+id: string, conversation_id: string, 
+/**
+ * Position in its conversation: 1, 2, 3, … in commit order (the order key of a cache).
+ */
+seq: number, author: AuthorKind, 
+/**
+ * The operator's or visitor's id (absent for the bot and the system).
+ */
+author_id: string | null, author_name: string, body: string, created_at: number, };
+
+/**
+ * The visitor's view of their conversation.
+ */
+export type VisitorState = { conversation: ConversationView, 
+/**
+ * Oldest first.
+ */
+messages: Array<MessageView>, 
+/**
+ * The bot's open question, if it waits for an answer.
+ */
+prompt: Prompt | null, };

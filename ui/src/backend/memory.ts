@@ -3,6 +3,7 @@
 // counts, the outbox with pending / sent / failed messages, presence and its events — closely
 // enough to exercise the screens. It is not shipped behaviour: the desktop app uses tauri.ts.
 import { type Backend, type CommandArgs, BackendError } from './backend';
+import { ADMIN_COMMANDS, MemoryAdmin } from './memory-admin';
 import {
   type CommandName,
   type Commands,
@@ -52,6 +53,8 @@ export interface MemoryOptions {
   autoDeliver?: boolean;
   /** Fill in the demo conversations. */
   demo?: boolean;
+  /** Sign in as an admin (the set-up area). */
+  admin?: boolean;
 }
 
 const ME: Operator = {
@@ -85,23 +88,28 @@ export class MemoryBackend implements Backend {
   notificationLang = 'en';
   /** Results whose CRM page was asked to open. */
   opened: string[] = [];
+  /** Playbooks and operator accounts (admin commands). */
+  admin: MemoryAdmin;
 
   constructor(opts: MemoryOptions = {}) {
     this.now = opts.now ?? (() => Date.now());
     this.serverOffsetMs = opts.serverOffsetMs ?? 0;
     this.autoDeliver = opts.autoDeliver ?? true;
     const signedIn = opts.signedIn ?? true;
+    this.admin = new MemoryAdmin(this.now);
+    this.me_ = opts.admin ? { ...ME, role: 'admin' } : ME;
     this.session = {
       server_url: 'https://chat.acme-sales.example',
-      operator: signedIn ? ME : null,
+      operator: signedIn ? this.me_ : null,
       signed_in: signedIn,
     };
     this.presence = { chose_online: true, online: true, operators_online: [meOnline(), ...COLLEAGUES] };
     if (opts.demo ?? true) seedDemo(this);
   }
 
+  private readonly me_: Operator;
   get me(): Operator {
-    return ME;
+    return this.me_;
   }
 
   serverNow(): number {
@@ -232,6 +240,11 @@ export class MemoryBackend implements Backend {
   }
 
   private async run(command: CommandName, a: any): Promise<unknown> {
+    if (ADMIN_COMMANDS.has(command)) {
+      if (this.me.role !== 'admin') throw new BackendError('admin_only', 'Only admins can set up live chat.');
+      this.requireOnline();
+      return this.admin.run(command, a);
+    }
     switch (command) {
       case 'session':
         return { ...this.session };
@@ -242,7 +255,7 @@ export class MemoryBackend implements Backend {
         if (a.password !== this.password) {
           throw new BackendError('invalid_credentials', 'Wrong email or password.');
         }
-        this.session = { server_url: a.server_url, operator: ME, signed_in: true };
+        this.session = { server_url: a.server_url, operator: this.me, signed_in: true };
         return { ...this.session };
       }
       case 'sign_out':
@@ -978,7 +991,7 @@ export function seedDemo(b: MemoryBackend): void {
  * `?offline` without a connection, `?lang=de` is handled by the app.
  */
 export function previewBackend(params: URLSearchParams): Backend {
-  const b = new MemoryBackend({ signedIn: !params.has('signed_out'), serverOffsetMs: 2500 });
+  const b = new MemoryBackend({ signedIn: !params.has('signed_out'), serverOffsetMs: 2500, admin: params.has('admin') });
   if (params.has('offline')) b.setConnected(false);
   (window as unknown as { frontdeskPreview: MemoryBackend }).frontdeskPreview = b;
   if (!params.has('still')) {

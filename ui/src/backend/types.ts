@@ -30,7 +30,22 @@ import type {
   CreateResultArgs,
   ResultArgs,
   SalesActionArgs,
-  SetLanguageArgs
+  SetLanguageArgs,
+  PlaybookView,
+  TemplateView,
+  NewPlaybook,
+  PlaybookArgs,
+  SavePlaybookArgs,
+  DefinitionBody,
+  ValidationReport,
+  PreviewRequest,
+  PlaybookPreview,
+  SetPlaybookActiveArgs,
+  SetOriginsArgs,
+  SnippetView,
+  OperatorView,
+  NewOperatorRequest,
+  OperatorArgs
 } from './engine-bindings';
 
 export type * from './engine-bindings';
@@ -81,6 +96,26 @@ export interface Commands {
   open_result_link: [ResultArgs, null];
   /** The language chosen in the window; OS notifications follow it. */
   set_language: [SetLanguageArgs, null];
+
+  // An admin's set-up (online only; refused for operators).
+  playbooks: [void, PlaybookView[]];
+  playbook_templates: [void, TemplateView[]];
+  create_playbook: [NewPlaybook, PlaybookView];
+  playbook: [PlaybookArgs, PlaybookView];
+  /** 409 `version_conflict` when someone else saved since `base_version`. */
+  save_playbook: [SavePlaybookArgs, PlaybookView];
+  validate_playbook: [DefinitionBody, ValidationReport];
+  /** One step of the live preview (nothing stored). */
+  preview_playbook: [PreviewRequest, PlaybookPreview];
+  set_playbook_active: [SetPlaybookActiveArgs, PlaybookView];
+  set_playbook_origins: [SetOriginsArgs, PlaybookView];
+  playbook_snippet: [PlaybookArgs, SnippetView];
+  /** Opens the demo site running an active playbook in the browser. */
+  open_demo_page: [PlaybookArgs, null];
+  operators: [void, OperatorView[]];
+  create_operator: [NewOperatorRequest, OperatorView];
+  /** Ends their sessions; their open chats go back to Unassigned. */
+  disable_operator: [OperatorArgs, OperatorView];
 }
 
 /** Events the engine emits (Tauri `emit` to the main window): name → payload. */

@@ -7,6 +7,7 @@ import { errorText, InboxContext, useInboxController } from './common';
 import { ConversationPane } from './ConversationPane';
 import { DetailsPanel } from './Details';
 import { Dialogs } from './Dialogs';
+import { SetupArea } from '../admin/Setup';
 import { AlertIcon, XIcon } from './icons';
 import { ListPane } from './ListPane';
 import { Sidebar } from './Sidebar';
@@ -49,6 +50,8 @@ function Shell({ s }: { s: InboxState }) {
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
+      // The set-up is a form: the inbox's single-key shortcuts would fight its fields.
+      if (inbox.state.view === 'setup') return;
       const inText = isTextTarget(e.target);
       const action = actionFor(e, inText, inbox.state.singleKeyShortcuts);
       if (!action) return;
@@ -105,6 +108,15 @@ function Shell({ s }: { s: InboxState }) {
     return () => document.removeEventListener('keydown', onKey);
   }, [inbox]);
 
+  if (s.view === 'setup') {
+    return (
+      <div class="shell setup-view">
+        <Sidebar s={s} />
+        <SetupArea inbox={inbox} />
+        <Dialogs s={s} />
+      </div>
+    );
+  }
   const details = s.showDetails && s.detail;
   return (
     <div class={`shell${details ? ' with-details' : ''}`}>

@@ -6,7 +6,7 @@ import type { Dialog, InboxState } from '../state/inbox';
 import { SHORTCUT_HELP } from '../shortcuts';
 import { useInboxController } from './common';
 
-function Modal(props: { title: string; onCancel: () => void; children: ComponentChildren; wide?: boolean; name: string }) {
+export function Modal(props: { title: string; onCancel: () => void; children: ComponentChildren; wide?: boolean; name: string }) {
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const prev = document.activeElement as HTMLElement | null;

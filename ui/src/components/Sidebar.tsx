@@ -3,7 +3,7 @@ import { FOLDERS, type Folder } from '../backend/types';
 import { LANGUAGE_NAMES, LANGUAGES, type Lang, useI18n } from '../i18n';
 import type { InboxState } from '../state/inbox';
 import { useInboxController } from './common';
-import { ArchiveIcon, CloudOffIcon, InboxIcon, KeyboardIcon, MoonIcon, UserIcon } from './icons';
+import { ArchiveIcon, CloudOffIcon, GearIcon, InboxIcon, KeyboardIcon, MoonIcon, UserIcon } from './icons';
 
 const FOLDER_ICONS: Record<Folder, (p: { class?: string }) => JSX.Element> = {
   unassigned: InboxIcon,
@@ -27,7 +27,7 @@ export function Sidebar({ s }: { s: InboxState }) {
         {FOLDERS.map((f, i) => {
           const Icon = FOLDER_ICONS[f];
           const c = s.counts[f];
-          const active = !searching && s.folder === f;
+          const active = !searching && s.view === 'inbox' && s.folder === f;
           // Unassigned: how many wait (the number that matters); elsewhere: unread, else total.
           const strong = f === 'unassigned' ? c.total : c.unread;
           return (
@@ -37,7 +37,7 @@ export function Sidebar({ s }: { s: InboxState }) {
                 aria-current={active ? 'page' : undefined}
                 data-folder={f}
                 title={`${t(`folder.hint.${f}`)} (${i + 1})`}
-                onClick={() => void inbox.selectFolder(f)}
+                onClick={() => inbox.showInbox(() => void inbox.selectFolder(f))}
               >
                 <Icon />
                 <span class="folder-name">{t(`folder.${f}`)}</span>
@@ -61,6 +61,17 @@ export function Sidebar({ s }: { s: InboxState }) {
           );
         })}
       </ul>
+      {s.session?.operator?.role === 'admin' && (
+        <button
+          class={`folder setup-link${s.view === 'setup' ? ' active' : ''}`}
+          aria-current={s.view === 'setup' ? 'page' : undefined}
+          data-view="setup"
+          onClick={() => inbox.showSetup()}
+        >
+          <GearIcon />
+          <span class="folder-name">{t('setup.open')}</span>
+        </button>
+      )}
       <div class="sidebar-foot">
         <SyncLine s={s} />
         <PresenceToggle s={s} />

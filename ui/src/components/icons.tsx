@@ -42,3 +42,11 @@ export const MoreIcon = (p: P) =>
   svg([<path d="M6 12h.01" />, <path d="M12 12h.01" />, <path d="M18 12h.01" />], { class: `icon-bold ${p.class ?? ''}` });
 export const ExternalIcon = (p: P) =>
   svg([<path d="M14 4h6v6" />, <path d="M20 4l-9 9" />, <path d="M18 14v5a1 1 0 0 1-1 1H5a1 1 0 0 1-1-1V7a1 1 0 0 1 1-1h5" />], p);
+export const GearIcon = (p: P) =>
+  svg(
+    [
+      <circle cx="12" cy="12" r="3" />,
+      <path d="M12 2.8v2.4M12 18.8v2.4M2.8 12h2.4M18.8 12h2.4M5.5 5.5l1.7 1.7M16.8 16.8l1.7 1.7M5.5 18.5l1.7-1.7M16.8 7.2l1.7-1.7" />,
+    ],
+    p,
+  );

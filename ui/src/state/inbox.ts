@@ -52,6 +52,8 @@ export interface InboxState {
   showDetails: boolean;
   lang: Lang;
   singleKeyShortcuts: boolean;
+  /** The inbox, or (admins) the live chat set-up. */
+  view: 'inbox' | 'setup';
 }
 
 export const PAGE_SIZE = 50;
@@ -143,7 +145,27 @@ export class Inbox {
       showDetails: (globalThis.innerWidth ?? 1280) > 1180,
       lang: initialLang(),
       singleKeyShortcuts: stored('frontdesk.shortcuts') !== 'off',
+      view: 'inbox',
     };
+  }
+
+  /** Asked before leaving the set-up: returns true when it takes over (it asks about unsaved
+   *  changes and calls `go` once the admin decided). */
+  leaveGuard: ((go: () => void) => boolean) | null = null;
+
+  showSetup(): void {
+    if (this.state.session?.operator?.role !== 'admin') return;
+    this.set({ view: 'setup', searchHits: null });
+  }
+
+  /** Back to the inbox (asking first when the set-up has unsaved changes), then `then`. */
+  showInbox(then?: () => void): void {
+    const go = () => {
+      if (this.state.view !== 'inbox') this.set({ view: 'inbox' });
+      then?.();
+    };
+    if (this.state.view === 'setup' && this.leaveGuard?.(go)) return;
+    go();
   }
 
   subscribe(fn: () => void): () => void {
@@ -275,6 +297,7 @@ export class Inbox {
         selectedId: null,
         searchHits: null,
         searchQuery: '',
+        view: 'inbox',
       });
     } catch (e) {
       this.notify(e);

@@ -404,7 +404,7 @@ function Install({ setup, ed, s }: { setup: Setup; ed: EditorState; s: SetupStat
       <section>
         <h3>{t('setup.snippet')}</h3>
         <p class="muted small">{t('setup.snippet.hint')}</p>
-        <pre id="snippet" class="snippet" tabIndex={0}>
+        <pre id="snippet" class="install-snippet" tabIndex={0}>
           {ed.snippet ?? '…'}
         </pre>
         <button class="btn" onClick={() => void copy()} disabled={!ed.snippet} data-action="copy-snippet">

@@ -10,7 +10,7 @@ import type { Inbox } from '../state/inbox';
 import { Editor } from './Editor';
 import { Operators } from './Operators';
 import type { Lang, Playbook } from './playbook';
-import { Setup, type SetupState, useSetup } from './setup';
+import { BLANK, Setup, type SetupState, useSetup } from './setup';
 
 export function SetupArea({ inbox }: { inbox: Inbox }) {
   const setup = useMemo(() => new Setup(inbox.backend), [inbox]);
@@ -89,6 +89,7 @@ function PlaybookList({ setup, s }: { setup: Setup; s: SetupState }) {
             {s.templates.map((tp) => (
               <option value={tp.key}>{i18n.has(`setup.template.${tp.key}`) ? t(`setup.template.${tp.key}` as MessageKey) : tp.name}</option>
             ))}
+            <option value={BLANK}>{t('setup.template.blank')}</option>
           </select>
         </label>
         <label>

@@ -182,6 +182,21 @@ export function blankCard(kind: CardKind, next: string, lang: Lang): Card {
   }
 }
 
+/** A new playbook with nothing but a welcome and an end, for admins who start from scratch. */
+export function blankPlaybook(lang: Lang): Playbook {
+  const de = lang === 'de';
+  return {
+    name: de ? 'Neues Playbook' : 'New playbook',
+    appearance: { bot_name: de ? 'Assistent' : 'Assistant', primary_color: '#2563eb', text_color: '#ffffff', icon: 'chat', language: lang },
+    greeting: null,
+    start: 'start',
+    cards: {
+      start: { kind: 'message', text: de ? 'Hallo! Schön, dass du da bist.' : 'Hi! Good to have you here.', next: 'end' },
+      end: { kind: 'qualified', text: null },
+    },
+  };
+}
+
 /** Inserts a new card into `slot`: the slot leads to it, it leads to where the slot led (an
  *  end card ends the path there). Returns the new playbook and the card's id. */
 export function insertCard(pb: Playbook, slot: Slot, kind: CardKind): { pb: Playbook; id: string } {

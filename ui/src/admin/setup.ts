@@ -6,7 +6,9 @@ import { useEffect, useState } from 'preact/hooks';
 import { type Backend, toBackendError } from '../backend/backend';
 import type { IpcError, OperatorView, PlaybookView, TemplateView, ValidationProblem } from '../backend/types';
 import { dropDraft, loadDraft, storeDraft } from './draft';
-import type { Lang, Playbook } from './playbook';
+import { blankPlaybook, type Lang, type Playbook } from './playbook';
+
+export const BLANK = 'blank';
 
 export type Section = 'flow' | 'appearance' | 'install';
 
@@ -106,8 +108,10 @@ export class Setup {
     });
   }
 
+  /** From a server template, or `blank`. */
   async createFromTemplate(template: string, language: Lang): Promise<void> {
-    await this.create({ template, language });
+    if (template === BLANK) await this.create({ definition: blankPlaybook(language) });
+    else await this.create({ template, language });
   }
 
   async duplicate(p: PlaybookView): Promise<void> {

@@ -210,3 +210,68 @@ async fn the_demo_site_tries_an_active_playbook_and_keeps_it_across_its_pages() 
     let (status, err) = api.call("GET", "/demo?playbook=nope", None, None).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{err}");
 }
+
+#[tokio::test]
+async fn every_admin_call_is_refused_to_an_operator() {
+    let server = Server::start(&[]);
+    let api = server.api();
+    let admin = api.admin(&server).await;
+    let op = api.operator(&admin, "Olga").await;
+    let created = new_playbook(&api, &admin).await;
+    let id = created["id"].as_str().unwrap();
+    let definition = created["definition"].clone();
+    let calls = [
+        ("GET", "/api/playbook-templates".to_owned(), None),
+        ("GET", "/api/playbooks".to_owned(), None),
+        (
+            "POST",
+            "/api/playbooks".to_owned(),
+            Some(json!({"template": "chat_with_your_leads"})),
+        ),
+        (
+            "POST",
+            "/api/playbooks/validate".to_owned(),
+            Some(json!({"definition": definition})),
+        ),
+        (
+            "POST",
+            "/api/playbooks/preview".to_owned(),
+            Some(json!({"definition": definition, "action": {"kind": "start"}})),
+        ),
+        ("GET", format!("/api/playbooks/{id}"), None),
+        (
+            "PUT",
+            format!("/api/playbooks/{id}"),
+            Some(json!({"definition": definition, "base_version": 1})),
+        ),
+        ("POST", format!("/api/playbooks/{id}/activate"), None),
+        ("POST", format!("/api/playbooks/{id}/deactivate"), None),
+        (
+            "PUT",
+            format!("/api/playbooks/{id}/origins"),
+            Some(json!({"origins": []})),
+        ),
+        ("GET", format!("/api/playbooks/{id}/snippet"), None),
+        ("GET", "/api/operators".to_owned(), None),
+        (
+            "POST",
+            "/api/operators".to_owned(),
+            Some(
+                json!({"display_name": "X", "email": "x@example.com", "password": "long-enough-1", "role": "admin"}),
+            ),
+        ),
+        ("POST", format!("/api/operators/{}/disable", admin.id), None),
+    ];
+    for (method, path, body) in calls {
+        let (status, err) = api.call(method, &path, Some(&op.token), body).await;
+        assert_eq!(
+            (status, err["code"].as_str()),
+            (StatusCode::FORBIDDEN, Some("admin_only")),
+            "{method} {path}: {err}"
+        );
+    }
+    // And nothing changed.
+    let (_, now) = api.get(&format!("/api/playbooks/{id}"), &admin.token).await;
+    assert_eq!(now["version"], 1);
+    assert_eq!(now["active"], false);
+}

@@ -16,6 +16,12 @@ import { PreviewSession } from '../src/admin/preview-transport';
 import { generatePassword, Setup } from '../src/admin/setup';
 import { $, $$, click, flush, mount, text } from './helpers';
 
+/** Opens the set-up (its code loads on first use) and waits for its list. */
+async function openSetup(root: HTMLElement): Promise<void> {
+  await click($(root, '[data-view=setup]'));
+  for (let i = 0; i < 50 && !$(root, '.playbook-name'); i++) await flush();
+}
+
 describe('editing the card graph', () => {
   it('inserts a card into a path: the path leads to it and it leads on to where the path led', () => {
     const pb = sampleDefinition();
@@ -204,7 +210,7 @@ describe('the set-up', () => {
   it('asks before leaving unsaved changes; discarding drops the draft', async () => {
     const b = new MemoryBackend({ admin: true });
     const { inbox, root } = await mount(b);
-    await click($(root, '[data-view=setup]'));
+    await openSetup(root);
     await click($(root, '.playbook-name'));
     const name = $(root, 'input[name=playbook-name]') as HTMLInputElement;
     name.value = 'Renamed';
@@ -226,7 +232,7 @@ describe('the set-up', () => {
     const b = new MemoryBackend({ admin: true });
     b.admin.problems = [{ card: 'offline-email', message: 'this path already has a livechat card' }];
     const { root } = await mount(b);
-    await click($(root, '[data-view=setup]'));
+    await openSetup(root);
     await click($(root, '.playbook-name'));
     await new Promise((r) => setTimeout(r, 20));
     await flush();

@@ -1,4 +1,4 @@
-import { useEffect, useMemo } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { FOLDERS } from '../backend/types';
 import { I18n, translator, useI18n } from '../i18n';
 import { type Inbox, type InboxState, useInbox } from '../state/inbox';
@@ -7,7 +7,6 @@ import { errorText, InboxContext, useInboxController } from './common';
 import { ConversationPane } from './ConversationPane';
 import { DetailsPanel } from './Details';
 import { Dialogs } from './Dialogs';
-import { SetupArea } from '../admin/Setup';
 import { AlertIcon, XIcon } from './icons';
 import { ListPane } from './ListPane';
 import { Sidebar } from './Sidebar';
@@ -112,7 +111,7 @@ function Shell({ s }: { s: InboxState }) {
     return (
       <div class="shell setup-view">
         <Sidebar s={s} />
-        <SetupArea inbox={inbox} />
+        <LazySetup />
         <Dialogs s={s} />
       </div>
     );
@@ -138,6 +137,22 @@ function Shell({ s }: { s: InboxState }) {
       <Dialogs s={s} />
     </div>
   );
+}
+
+type SetupModule = typeof import('../admin/Setup');
+
+/** The set-up is loaded when an admin first opens it: operators never load its code. */
+function LazySetup() {
+  const inbox = useInboxController();
+  const [mod, setMod] = useState<SetupModule | null>(null);
+  useEffect(() => {
+    let live = true;
+    import('../admin/Setup').then((m) => live && setMod(m), (e) => inbox.notify(e));
+    return () => {
+      live = false;
+    };
+  }, []);
+  return mod ? <mod.SetupArea inbox={inbox} /> : <section class="setup" aria-busy="true" />;
 }
 
 function Toast({ s }: { s: InboxState }) {

@@ -232,7 +232,7 @@ pub(crate) fn open_in_browser<R: tauri::Runtime>(
     opener.open_url(url, None::<&str>).map_err(|e| {
         EngineError::new(
             "cannot_open",
-            format!("No browser could open {url} ({e}). Open it yourself: {url}"),
+            format!("No browser could open {url} ({e}). Copy the address into a browser yourself."),
         )
     })
 }

@@ -13,7 +13,7 @@ import {
   targetOf,
 } from '../src/admin/playbook';
 import { PreviewSession } from '../src/admin/preview-transport';
-import { generatePassword, Setup } from '../src/admin/setup';
+import { draftOwner, generatePassword, Setup } from '../src/admin/setup';
 import { $, $$, click, flush, mount, text } from './helpers';
 
 /** Opens the set-up (its code loads on first use) and waits for its list. */
@@ -61,7 +61,7 @@ describe('editing the card graph', () => {
       'orphan',
     ]);
     const orphan = rows.find((r) => r.kind === 'card' && r.id === 'orphan');
-    expect(orphan).toMatchObject({ reachable: false });
+    expect(orphan).toMatchObject({ reachable: false, via: null }); // nothing to insert into: no edge leads there
     expect(rows[1]).toMatchObject({ label: 'Talk to a person', depth: 1 });
   });
 
@@ -136,6 +136,13 @@ describe('the preview transport', () => {
     expect(asked[2].action).toEqual({ kind: 'wait_expired', card_id: 'lc' });
     expect(expired?.conversation.state).toBe('offline');
     expect(s.waiting).toBe(false);
+    // Starting over in the same frame is a new conversation, not the old transcript.
+    answers.push(step({ messages: [{ author: 'bot', author_name: 'Ava', body: 'Hi again!' }] }));
+    const again = (await s.transport('POST', '/api/visitor/start', {})).data as { conversation: { id: string; state: string }; messages: unknown[] };
+    expect(again.messages).toHaveLength(1);
+    expect(again.conversation.state).toBe('bot');
+    expect(again.conversation.id).not.toBe((answered.data as { conversation: { id: string } }).conversation.id);
+    expect(asked[3]).toMatchObject({ action: { kind: 'start' }, offline_mode: false });
   });
 
   it('turns refusals into the statuses the widget knows, with the server’s words', async () => {
@@ -172,7 +179,7 @@ describe('the set-up', () => {
     const draft = structuredClone(setup.state.editor!.draft);
     draft.appearance.primary_color = '#0f766e';
     setup.change(draft);
-    expect(loadDraft(id)?.definition.appearance.primary_color).toBe('#0f766e');
+    expect(loadDraft('', id)?.definition.appearance.primary_color).toBe('#0f766e');
 
     // The window died before saving: a new one finds the draft.
     const again = new Setup(b);
@@ -181,7 +188,7 @@ describe('the set-up', () => {
     expect(again.state.editor!.restoredAt).not.toBeNull();
     await flush();
     expect(await again.save()).toBe(true);
-    expect(loadDraft(id)).toBeNull();
+    expect(loadDraft('', id)).toBeNull();
     expect(b.admin.playbooks[0]).toMatchObject({ version: 2, definition: { appearance: { primary_color: '#0f766e' } } });
   });
 
@@ -201,10 +208,64 @@ describe('the set-up', () => {
     expect(await setup.save()).toBe(false);
     expect(setup.state.editor!.conflict?.code).toBe('version_conflict');
     expect((b.admin.playbooks[0].definition as { name: string }).name).toBe('Theirs');
-    expect(loadDraft(id)?.definition.name).toBe('Mine'); // nothing of mine is lost either
+    expect(loadDraft('', id)?.definition.name).toBe('Mine'); // nothing of mine is lost either
     await setup.saveMineAnyway();
     expect(b.admin.playbooks[0]).toMatchObject({ version: 3, definition: { name: 'Mine' } });
     expect(setup.state.editor!.conflict).toBeNull();
+  });
+
+  it('keeps edits typed while a save is on its way, and a draft from an older version', async () => {
+    const b = new MemoryBackend({ admin: true });
+    const setup = new Setup(b, 'me');
+    await setup.load();
+    const id = setup.state.playbooks![0].id;
+    await setup.edit(id);
+    const first = structuredClone(setup.state.editor!.draft);
+    first.name = 'First';
+    setup.change(first);
+    await flush();
+    const saving = setup.save();
+    const second = structuredClone(first);
+    second.name = 'Second';
+    setup.change(second); // typed before the server answered
+    expect(await saving).toBe(true);
+    expect(b.admin.playbooks[0]).toMatchObject({ version: 2, definition: { name: 'First' } });
+    expect(setup.state.editor).toMatchObject({ dirty: true, draft: { name: 'Second' }, base: { version: 2 } });
+    expect(loadDraft('me', id)).toMatchObject({ base_version: 2, definition: { name: 'Second' } });
+
+    // The window closes; a colleague saves version 3 before it is opened again.
+    b.admin.playbooks[0].version = 3;
+    const later = new Setup(b, 'me');
+    await later.edit(id);
+    expect(later.state.editor).toMatchObject({ dirty: true, draft: { name: 'Second' }, conflict: { code: 'version_conflict' } });
+    expect(await later.save()).toBe(false); // never over theirs unknowingly
+    await later.saveMineAnyway();
+    expect(b.admin.playbooks[0]).toMatchObject({ version: 4, definition: { name: 'Second' } });
+    // Another account on this machine never sees my drafts.
+    expect(loadDraft('someone else', id)).toBeNull();
+  });
+
+  it('never lets an older validation answer count for a newer draft', async () => {
+    const b = new MemoryBackend({ admin: true });
+    const setup = new Setup(b);
+    await setup.load();
+    await setup.edit(setup.state.playbooks![0].id);
+    await flush();
+    let answer: (r: { valid: boolean; errors: [] }) => void = () => {};
+    const real = b.call.bind(b);
+    const pass = real as (command: string, ...args: unknown[]) => Promise<unknown>;
+    b.call = ((command: string, ...args: unknown[]) =>
+      command === 'validate_playbook' ? new Promise((r) => (answer = r)) : pass(command, ...args)) as typeof b.call;
+    const v1 = structuredClone(setup.state.editor!.draft);
+    v1.name = 'v1';
+    setup.change(v1);
+    const checking = setup.validate(); // the answer for v1 is on its way…
+    const v2 = structuredClone(v1);
+    v2.name = 'v2';
+    setup.change(v2); // …when the admin types again
+    answer({ valid: true, errors: [] });
+    await checking;
+    expect(setup.state.editor!.validating).toBe(true);
   });
 
   it('asks before leaving unsaved changes; discarding drops the draft', async () => {
@@ -217,15 +278,27 @@ describe('the set-up', () => {
     name.dispatchEvent(new Event('input', { bubbles: true }));
     await flush();
     const id = b.admin.playbooks[0].id;
-    expect(loadDraft(id)?.definition.name).toBe('Renamed');
+    const owner = draftOwner(inbox.state.session);
+    expect(owner).toContain(b.me.id);
+    expect(loadDraft(owner, id)?.definition.name).toBe('Renamed');
     await click($(root, '[data-folder=mine]'));
     expect($(root, '[data-dialog=unsaved]')).not.toBeNull();
     expect(inbox.state.view).toBe('setup');
     await click($(root, '[data-dialog=unsaved] [data-action=discard]'));
     expect(inbox.state.view).toBe('inbox');
     expect(inbox.state.folder).toBe('mine');
-    expect(loadDraft(id)).toBeNull();
+    expect(loadDraft(owner, id)).toBeNull();
     expect((b.admin.playbooks[0].definition as { name: string }).name).toBe('Chat with your leads');
+  });
+
+  it('a notification click leaves the set-up for its conversation', async () => {
+    const b = new MemoryBackend({ admin: true });
+    const { inbox, root } = await mount(b);
+    await openSetup(root);
+    b.emit('open_conversation', { conversation_id: 'c-marcus' });
+    await flush();
+    expect(inbox.state.view).toBe('inbox');
+    expect(inbox.state.selectedId).toBe('c-marcus');
   });
 
   it('shows the server’s validation problems on the card they concern', async () => {

@@ -168,6 +168,12 @@ pub enum SystemText {
 }
 
 impl SystemText {
+    /// The livechat card's texts speak in the bot's voice (its name); the rest are
+    /// Frontdesk's own ("… joined the chat", "The chat has ended.").
+    pub fn is_bots_voice(&self) -> bool {
+        matches!(self, SystemText::Online | SystemText::OfflineMessage)
+    }
+
     /// The text in `lang`; `online` and `offline` are the livechat card's own messages.
     pub fn render(&self, lang: crate::Language, online: &str, offline: &str) -> String {
         match self {

@@ -4,7 +4,7 @@
 //! (`conversation::apply`) what the livechat handoff, an expired wait and the end look like,
 //! so the preview cannot drift from what visitors get.
 
-use crate::conversation::{apply, Actor, Command, ConversationState, Effect, SystemText};
+use crate::conversation::{apply, Actor, Command, ConversationState, Effect};
 use crate::playbook::{AnswerError, CardId, FollowUpSpec, Input, Playbook, PromptSpec, Stop};
 
 /// What the previewing admin did.
@@ -26,10 +26,21 @@ pub enum PreviewAuthor {
     System,
 }
 
+/// The situation the admin previews.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Situation {
+    /// An operator is online: the livechat card queues the chat (else offline mode at once).
+    pub anyone_online: bool,
+    /// The chat already went offline (the previous step's state).
+    pub offline_mode: bool,
+    /// The server's wait time, when it overrides the livechat cards' (as for real chats).
+    pub wait_override_secs: Option<u32>,
+}
+
 /// Where the previewed chat stands after a step.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PreviewState {
-    /// With the bot; `prompt` is its open question, if any.
+    /// With the bot (its open question, if any, is the step's `prompt`).
     Bot,
     /// Waiting for an operator at this livechat card (someone is online).
     Waiting { card: CardId, wait_secs: u32 },
@@ -51,19 +62,16 @@ pub struct PreviewStep {
     pub follow_ups: Vec<FollowUpSpec>,
 }
 
-/// Runs one step of a preview. `anyone_online` is the situation the admin previews (an
-/// operator online or not); `offline_mode` says whether the chat already went offline (the
-/// widget's state before this step).
+/// Runs one step of a preview in `situation`.
 pub fn preview(
     pb: &Playbook,
     action: &PreviewAction,
-    anyone_online: bool,
-    offline_mode: bool,
+    situation: Situation,
 ) -> Result<PreviewStep, AnswerError> {
     let mut out = PreviewStep {
         lines: Vec::new(),
         prompt: None,
-        state: if offline_mode {
+        state: if situation.offline_mode {
             PreviewState::Offline
         } else {
             PreviewState::Bot
@@ -91,9 +99,10 @@ pub fn preview(
             pb.run_from(offline_next)
         }
     };
-    // At most two rounds: the path to a livechat card, then its offline path (validation
-    // allows one livechat card per path, so a second one ends the chat like a real one).
-    for _ in 0..2 {
+    // The path to a livechat card, then at most its offline path: the handoff below only
+    // happens with the bot, and it leaves the chat offline (a second livechat card, which
+    // validation forbids on one path, ends the chat like a real one).
+    loop {
         out.lines
             .extend(step.say.drain(..).map(|t| (PreviewAuthor::Bot, t)));
         out.captured.append(&mut step.captured);
@@ -104,12 +113,13 @@ pub fn preview(
                 return Ok(out);
             }
             Some(Stop::LiveChat(card)) if out.state == PreviewState::Bot => {
-                let (_, wait_secs, _, offline_next) =
+                let (_, card_secs, _, offline_next) =
                     pb.livechat(&card).ok_or(AnswerError::NotAwaiting)?;
+                let wait_secs = situation.wait_override_secs.unwrap_or(card_secs);
                 let command = Command::RequestLiveChat {
                     now: 0,
                     wait_ms: i64::from(wait_secs) * 1000,
-                    anyone_online,
+                    anyone_online: situation.anyone_online,
                 };
                 let next = transition(pb, &card, &ConversationState::Bot, &command, &mut out);
                 if next != ConversationState::Offline {
@@ -123,18 +133,23 @@ pub fn preview(
                 end(pb, &mut out, Some(qualified));
                 return Ok(out);
             }
-            // A livechat card on an offline path, or a walk that stopped nowhere.
-            _ => {
+            // A livechat card on an offline path: the chat ends, undecided.
+            Some(Stop::LiveChat(_)) => {
                 end(pb, &mut out, None);
+                return Ok(out);
+            }
+            // A walk that stopped nowhere counts as not qualified (as the store records it).
+            None => {
+                end(pb, &mut out, Some(false));
                 return Ok(out);
             }
         }
     }
-    end(pb, &mut out, None);
-    Ok(out)
 }
 
-/// Applies a lifecycle command and adds the messages it emits; returns the new state.
+/// Applies a lifecycle command and adds the messages it emits; returns the new state (the
+/// old one when the rule refuses, which for the commands used here means the preview asked
+/// for something a real chat would not do: nothing is added then).
 fn transition(
     pb: &Playbook,
     livechat_card: &str,
@@ -151,20 +166,18 @@ fn transition(
     };
     for effect in &outcome.effects {
         if let Effect::SystemMessage { text, .. } = effect {
+            let author = if text.is_bots_voice() {
+                PreviewAuthor::Bot
+            } else {
+                PreviewAuthor::System
+            };
             out.lines.push((
-                author_of(text),
+                author,
                 text.render(pb.appearance.language, &online, &offline),
             ));
         }
     }
     outcome.state
-}
-
-fn author_of(text: &SystemText) -> PreviewAuthor {
-    match text {
-        SystemText::Online | SystemText::OfflineMessage => PreviewAuthor::Bot,
-        _ => PreviewAuthor::System,
-    }
 }
 
 fn end(pb: &Playbook, out: &mut PreviewStep, qualified: Option<bool>) {

@@ -1,7 +1,7 @@
 //! The admin's preview walks a playbook like a real chat, with nothing stored.
 
 use frontdesk_core::playbook::{AnswerError, Input, PromptSpec};
-use frontdesk_core::preview::{preview, PreviewAction, PreviewAuthor, PreviewState};
+use frontdesk_core::preview::{preview, PreviewAction, PreviewAuthor, PreviewState, Situation};
 use frontdesk_core::templates::chat_with_your_leads;
 use frontdesk_core::Language;
 
@@ -12,6 +12,14 @@ fn answer(card: &str, input: Input) -> PreviewAction {
     }
 }
 
+fn at(anyone_online: bool, offline_mode: bool) -> Situation {
+    Situation {
+        anyone_online,
+        offline_mode,
+        wait_override_secs: None,
+    }
+}
+
 fn texts(lines: &[(PreviewAuthor, String)]) -> Vec<&str> {
     lines.iter().map(|(_, t)| t.as_str()).collect()
 }
@@ -19,7 +27,7 @@ fn texts(lines: &[(PreviewAuthor, String)]) -> Vec<&str> {
 #[test]
 fn start_shows_the_first_question() {
     let pb = chat_with_your_leads(Language::En);
-    let step = preview(&pb, &PreviewAction::Start, true, false).unwrap();
+    let step = preview(&pb, &PreviewAction::Start, at(true, false)).unwrap();
     assert_eq!(texts(&step.lines), ["Hi there! How can we help you today?"]);
     let (card, prompt) = step.prompt.unwrap();
     assert_eq!(card, "start");
@@ -37,7 +45,7 @@ fn with_someone_online_the_chat_waits_with_the_online_message() {
     {
         *online_message = "Hold on, a colleague is coming.".into();
     }
-    let step = preview(&pb, &answer("start", Input::Choice(0)), true, false).unwrap();
+    let step = preview(&pb, &answer("start", Input::Choice(0)), at(true, false)).unwrap();
     assert_eq!(texts(&step.lines), ["Hold on, a colleague is coming."]);
     assert_eq!(step.lines[0].0, PreviewAuthor::Bot);
     assert_eq!(
@@ -52,7 +60,7 @@ fn with_someone_online_the_chat_waits_with_the_online_message() {
     let expired = PreviewAction::WaitExpired {
         card: "livechat".into(),
     };
-    let step = preview(&pb, &expired, true, false).unwrap();
+    let step = preview(&pb, &expired, at(true, false)).unwrap();
     assert_eq!(step.state, PreviewState::Offline);
     assert_eq!(step.lines.len(), 2, "{:?}", step.lines);
     assert_eq!(step.lines[1].1, "What is your name?");
@@ -62,7 +70,7 @@ fn with_someone_online_the_chat_waits_with_the_online_message() {
 #[test]
 fn with_nobody_online_the_offline_path_runs_to_its_end_with_its_follow_ups() {
     let pb = chat_with_your_leads(Language::En);
-    let step = preview(&pb, &answer("start", Input::Choice(0)), false, false).unwrap();
+    let step = preview(&pb, &answer("start", Input::Choice(0)), at(false, false)).unwrap();
     assert_eq!(step.state, PreviewState::Offline);
     assert_eq!(
         step.lines[0].1,
@@ -74,8 +82,7 @@ fn with_nobody_online_the_offline_path_runs_to_its_end_with_its_follow_ups() {
     let step = preview(
         &pb,
         &answer("offline-name", Input::Text("Ada".into())),
-        false,
-        true,
+        at(false, true),
     )
     .unwrap();
     assert_eq!(step.captured, [("name".to_owned(), "Ada".to_owned())]);
@@ -85,16 +92,14 @@ fn with_nobody_online_the_offline_path_runs_to_its_end_with_its_follow_ups() {
     let bad = preview(
         &pb,
         &answer("offline-email", Input::Text("nope".into())),
-        false,
-        true,
+        at(false, true),
     );
     assert!(matches!(bad, Err(AnswerError::Invalid(_))));
 
     let step = preview(
         &pb,
         &answer("offline-email", Input::Text("ada@example.com".into())),
-        false,
-        true,
+        at(false, true),
     )
     .unwrap();
     assert_eq!(
@@ -120,20 +125,42 @@ fn with_nobody_online_the_offline_path_runs_to_its_end_with_its_follow_ups() {
 #[test]
 fn a_german_playbook_previews_in_german_and_unknown_cards_are_refused() {
     let pb = chat_with_your_leads(Language::De);
-    let step = preview(&pb, &PreviewAction::Start, true, false).unwrap();
+    let step = preview(&pb, &PreviewAction::Start, at(true, false)).unwrap();
     assert_eq!(
         texts(&step.lines),
         ["Hallo! Wie können wir dir heute helfen?"]
     );
     assert_eq!(
-        preview(&pb, &answer("no-such-card", Input::Choice(0)), true, false),
+        preview(
+            &pb,
+            &answer("no-such-card", Input::Choice(0)),
+            at(true, false)
+        ),
         Err(AnswerError::NotAwaiting)
     );
     let not_livechat = PreviewAction::WaitExpired {
         card: "start".into(),
     };
     assert_eq!(
-        preview(&pb, &not_livechat, true, false),
+        preview(&pb, &not_livechat, at(true, false)),
         Err(AnswerError::NotAwaiting)
+    );
+}
+
+#[test]
+fn the_servers_wait_time_wins_over_the_cards_as_in_a_real_chat() {
+    let pb = chat_with_your_leads(Language::En);
+    let situation = Situation {
+        anyone_online: true,
+        offline_mode: false,
+        wait_override_secs: Some(30),
+    };
+    let step = preview(&pb, &answer("start", Input::Choice(0)), situation).unwrap();
+    assert_eq!(
+        step.state,
+        PreviewState::Waiting {
+            card: "livechat".into(),
+            wait_secs: 30
+        }
     );
 }

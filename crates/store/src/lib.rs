@@ -589,8 +589,7 @@ pub trait Store: Send + Sync + 'static {
         active: bool,
         now: Millis,
     ) -> StoreResult<PlaybookRecord>;
-    /// Saves a new version; running conversations keep theirs.
-    /// Saves a new version. With `base_version`, only if that is still the current one
+    /// Saves a new version; running conversations keep theirs. With `base_version`, only if that is still the current one
     /// (`StaleVersion` otherwise): two admins editing one playbook never overwrite each other
     /// unknowingly.
     async fn update_playbook(

@@ -139,7 +139,7 @@ export function CardForm({ setup, pb, id }: { setup: Setup; pb: Playbook; id: st
     <div class="card-form form" data-form={id}>
       {body}
       <div class="card-actions">
-        <button class="btn btn-sm btn-danger" data-action="delete-card" onClick={() => setup.change(deleteCard(pb, id), '')}>
+        <button class="btn btn-sm btn-danger" data-action="delete-card" onClick={() => setup.change(deleteCard(pb, id), null)}>
           {t('card.delete')}
         </button>
       </div>

@@ -5,7 +5,7 @@ import { useState } from 'preact/hooks';
 import type { IpcError } from '../backend/types';
 import { errorText } from '../components/common';
 import { AlertIcon, CheckIcon } from '../components/icons';
-import { type MessageKey, useI18n } from '../i18n';
+import { type MessageKey, translate, useI18n } from '../i18n';
 import { CardForm } from './CardForm';
 import {
   type Appearance,
@@ -29,7 +29,6 @@ export function Editor({ setup, s, ed }: { setup: Setup; s: SetupState; ed: Edit
   const { t, tn } = i18n;
   const pb = ed.draft;
   const problems = problemsByCard(ed.problems);
-  const general = problems.get('') ?? [];
   const canSave = ed.dirty && !ed.saving && !ed.validating && ed.problems.length === 0;
   return (
     <div class="editor" data-editor={ed.id}>
@@ -73,7 +72,7 @@ export function Editor({ setup, s, ed }: { setup: Setup; s: SetupState; ed: Edit
       {ed.conflict && (
         <div class="banner banner-error" role="alert" data-banner="conflict">
           <AlertIcon />
-          <span>{t('setup.conflict', { message: ed.conflict.message })}</span>
+          <span>{t('setup.conflict')}</span>
           <button class="btn btn-sm" onClick={() => void setup.discard()} data-action="load-theirs">
             {t('setup.conflict.theirs')}
           </button>
@@ -82,7 +81,7 @@ export function Editor({ setup, s, ed }: { setup: Setup; s: SetupState; ed: Edit
           </button>
         </div>
       )}
-      {(ed.problems.length > 0 || general.length > 0) && (
+      {ed.problems.length > 0 && (
         <div class="problems" role="alert" data-problems={ed.problems.length}>
           <strong>{tn('setup.problems', ed.problems.length)}</strong>
           <ul>
@@ -118,7 +117,7 @@ export function Editor({ setup, s, ed }: { setup: Setup; s: SetupState; ed: Edit
           {ed.section === 'appearance' && <AppearanceForm setup={setup} pb={pb} />}
           {ed.section === 'install' && <Install setup={setup} ed={ed} s={s} />}
         </div>
-        <WidgetPreview backend={setup.backend} definition={pb} valid={ed.problems.length === 0 && !ed.validating} />
+        <WidgetPreview backend={setup.backend} definition={pb} valid={ed.problems.length === 0} />
       </div>
     </div>
   );
@@ -143,8 +142,8 @@ function Flow({ setup, ed, problems }: { setup: Setup; ed: EditorState; problems
 
 function viaText(t: (k: MessageKey, v?: Record<string, string | number>) => string, row: FlowRow): string | null {
   if (row.label !== undefined) return `“${row.label}”`;
-  if (row.via.kind === 'offline') return t('setup.via.offline');
-  if (row.via.kind === 'start' && row.depth === 0 && (row.kind !== 'card' || row.reachable)) return t('setup.via.start');
+  if (row.via?.kind === 'offline') return t('setup.via.offline');
+  if (row.via?.kind === 'start') return t('setup.via.start');
   return null;
 }
 
@@ -159,7 +158,8 @@ function FlowLine(props: {
   const { t } = useI18n();
   const depth = `depth-${Math.min(row.depth, 8)}`;
   const via = viaText(t, row);
-  const inserter = (
+  const via_ = row.via;
+  const inserter = via_ && (
     <select
       class="insert"
       aria-label={t('setup.insert')}
@@ -169,7 +169,7 @@ function FlowLine(props: {
       onChange={(e) => {
         const kind = e.currentTarget.value as CardKind;
         e.currentTarget.value = '';
-        if (kind) props.onInsert(row.via, kind);
+        if (kind) props.onInsert(via_, kind);
       }}
     >
       <option value="">+</option>
@@ -296,7 +296,13 @@ function AppearanceForm({ setup, pb }: { setup: Setup; pb: Playbook }) {
             type="checkbox"
             name="greeting_on"
             checked={!!pb.greeting}
-            onChange={(e) => setup.change({ ...pb, greeting: e.currentTarget.checked ? { text: t('setup.greeting.default'), delay_ms: 3000 } : null })}
+            onChange={(e) =>
+              setup.change({
+                ...pb,
+                // In the bot's language: visitors read it, not the admin.
+                greeting: e.currentTarget.checked ? { text: translate(a.language, 'setup.greeting.default'), delay_ms: 3000 } : null,
+              })
+            }
           />
           {t('setup.greeting.on')}
         </label>

@@ -89,13 +89,17 @@ function NewOperator({ setup }: { setup: Setup }) {
   const [role, setRole] = useState<'operator' | 'admin'>('operator');
   const [error, setError] = useState<IpcError | null>(null);
   const [created, setCreated] = useState<{ email: string; password: string } | null>(null);
+  const [busy, setBusy] = useState(false);
   return (
     <form
       class="new-operator form"
       onSubmit={async (e) => {
         e.preventDefault();
+        if (busy) return;
+        setBusy(true);
         const password = generatePassword();
         const err = await setup.createOperator({ display_name: name.trim(), email: email.trim(), role, password });
+        setBusy(false);
         setError(err);
         if (!err) {
           setCreated({ email: email.trim(), password });
@@ -121,7 +125,7 @@ function NewOperator({ setup }: { setup: Setup }) {
             <option value="admin">{t('operators.role.admin')}</option>
           </select>
         </label>
-        <button class="btn btn-primary" type="submit" data-action="add-operator">
+        <button class="btn btn-primary" type="submit" data-action="add-operator" disabled={busy}>
           {t('operators.add')}
         </button>
       </div>

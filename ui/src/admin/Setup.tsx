@@ -10,10 +10,10 @@ import type { Inbox } from '../state/inbox';
 import { Editor } from './Editor';
 import { Operators } from './Operators';
 import type { Lang, Playbook } from './playbook';
-import { BLANK, Setup, type SetupState, useSetup } from './setup';
+import { BLANK, draftOwner, Setup, type SetupState, useSetup } from './setup';
 
 export function SetupArea({ inbox }: { inbox: Inbox }) {
-  const setup = useMemo(() => new Setup(inbox.backend), [inbox]);
+  const setup = useMemo(() => new Setup(inbox.backend, draftOwner(inbox.state.session)), [inbox]);
   const s = useSetup(setup);
   const i18n = useI18n();
   const { t } = i18n;

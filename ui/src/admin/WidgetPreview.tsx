@@ -44,6 +44,9 @@ export function WidgetPreview({ backend, definition, valid }: { backend: Backend
       }),
     [settled, online, run, backend],
   );
+  // A new frame per session (not per keystroke: `settled` changes after a pause).
+  const generation = useRef(0);
+  const frame = useMemo(() => ++generation.current, [session]);
   // Set during render so it is there before the new frame's script asks for it.
   window.frontdeskPreviewHost = useMemo<PreviewHost>(
     () => ({
@@ -60,6 +63,12 @@ export function WidgetPreview({ backend, definition, valid }: { backend: Backend
     [session],
   );
   useEffect(() => setWaiting(false), [session]);
+  useEffect(
+    () => () => {
+      delete window.frontdeskPreviewHost;
+    },
+    [],
+  );
   const expire = async () => {
     const st = await session.expireWait();
     setWaiting(session.waiting);
@@ -87,7 +96,7 @@ export function WidgetPreview({ backend, definition, valid }: { backend: Backend
         )}
       </div>
       {valid ? (
-        <iframe key={`${settled.length}-${online}-${run}-${settled}`} class="preview-frame" src="widget-preview.html" title={t('setup.preview')} />
+        <iframe key={frame} class="preview-frame" src="widget-preview.html" title={t('setup.preview')} />
       ) : (
         <div class="preview-blocked muted">{t('setup.preview.blocked')}</div>
       )}

@@ -9,11 +9,12 @@ export interface StoredDraft {
   definition: Playbook;
 }
 
-const key = (id: string) => `frontdesk.playbook-draft.${id}`;
+/** Drafts belong to one account on one server (`owner`) and one playbook. */
+const key = (owner: string, id: string) => `frontdesk.playbook-draft.${owner}.${id}`;
 
-export function loadDraft(id: string): StoredDraft | null {
+export function loadDraft(owner: string, id: string): StoredDraft | null {
   try {
-    const raw = globalThis.localStorage?.getItem(key(id));
+    const raw = globalThis.localStorage?.getItem(key(owner, id));
     if (!raw) return null;
     const d = JSON.parse(raw) as StoredDraft;
     return typeof d.base_version === 'number' && d.definition && typeof d.definition === 'object' ? d : null;
@@ -22,17 +23,17 @@ export function loadDraft(id: string): StoredDraft | null {
   }
 }
 
-export function storeDraft(id: string, draft: StoredDraft): void {
+export function storeDraft(owner: string, id: string, draft: StoredDraft): void {
   try {
-    globalThis.localStorage?.setItem(key(id), JSON.stringify(draft));
+    globalThis.localStorage?.setItem(key(owner, id), JSON.stringify(draft));
   } catch {
     /* storage full or unavailable: the draft lives in the window until saved */
   }
 }
 
-export function dropDraft(id: string): void {
+export function dropDraft(owner: string, id: string): void {
   try {
-    globalThis.localStorage?.removeItem(key(id));
+    globalThis.localStorage?.removeItem(key(owner, id));
   } catch {
     /* nothing to drop */
   }

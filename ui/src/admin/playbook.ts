@@ -100,7 +100,7 @@ export function setSlot(pb: Playbook, slot: Slot, target: string): Playbook {
 /** One line of the flow view: a card where a path reaches it first, a jump to a card shown
  *  elsewhere, or an edge to a card that does not exist. */
 export type FlowRow =
-  | { kind: 'card'; id: string; depth: number; via: Slot; label?: string; reachable: boolean }
+  | { kind: 'card'; id: string; depth: number; via: Slot | null; label?: string; reachable: boolean }
   | { kind: 'jump'; target: string; depth: number; via: Slot; label?: string }
   | { kind: 'missing'; target: string; depth: number; via: Slot; label?: string };
 
@@ -109,16 +109,18 @@ export type FlowRow =
 export function flowRows(pb: Playbook): FlowRow[] {
   const rows: FlowRow[] = [];
   const seen = new Set<string>();
-  const visit = (target: string, depth: number, via: Slot, label?: string, reachable = true) => {
+  // `via` is null only for an unreachable card listed on its own: no edge leads there.
+  const visit = (target: string, depth: number, via: Slot | null, label?: string, reachable = true) => {
     const card = pb.cards[target];
-    if (!card) {
+    if (via && !card) {
       rows.push({ kind: 'missing', target, depth, via, label });
       return;
     }
-    if (seen.has(target)) {
+    if (via && seen.has(target)) {
       rows.push({ kind: 'jump', target, depth, via, label });
       return;
     }
+    if (!card) return;
     seen.add(target);
     rows.push({ kind: 'card', id: target, depth, via, label, reachable });
     const out = slotsOf(target, card);
@@ -127,7 +129,7 @@ export function flowRows(pb: Playbook): FlowRow[] {
   };
   visit(pb.start, 0, { kind: 'start' });
   for (const id of Object.keys(pb.cards)) {
-    if (!seen.has(id)) visit(id, 0, { kind: 'start' }, undefined, false);
+    if (!seen.has(id)) visit(id, 0, null, undefined, false);
   }
   return rows;
 }

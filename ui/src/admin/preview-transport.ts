@@ -25,8 +25,9 @@ export interface PreviewOptions {
   now?: () => number;
 }
 
-export const PREVIEW_CONVERSATION_ID = '00000000-0000-4000-8000-00000000c0de';
 const VISITOR_ID = '00000000-0000-4000-8000-0000000050e5';
+/** Each previewed chat gets its own id: starting over is a new conversation to the widget. */
+const conversationId = (n: number) => `00000000-0000-4000-8000-c0de${String(n).padStart(8, '0')}`;
 
 export class PreviewSession {
   private messages: MessageView[] = [];
@@ -37,6 +38,8 @@ export class PreviewSession {
   private qualified: boolean | null = null;
   private started: PlaybookPreview | null = null;
   private seq = 0;
+  private chats = 0;
+  private conversation = conversationId(0);
   private updated = 0;
   private readonly now: () => number;
   private botName = '';
@@ -49,6 +52,7 @@ export class PreviewSession {
   async transport(method: string, path: string, body?: Record<string, unknown>): Promise<WidgetResponse> {
     try {
       if (method === 'GET' && path.startsWith('/api/widget/')) {
+        this.reset();
         this.started = await this.run({ kind: 'start' });
         return ok(this.started.widget);
       }
@@ -56,9 +60,9 @@ export class PreviewSession {
         return ok({ token: 'preview', visitor_id: VISITOR_ID, expires_at: this.now() + 86_400_000 }, 201);
       }
       if (method === 'POST' && path === '/api/visitor/start') {
+        this.reset();
         const first = this.started ?? (await this.run({ kind: 'start' }));
         this.started = null;
-        this.reset();
         this.take(first);
         return ok(this.view());
       }
@@ -117,6 +121,7 @@ export class PreviewSession {
   }
 
   private reset(): void {
+    this.conversation = conversationId(++this.chats);
     this.messages = [];
     this.prompt = null;
     this.state = 'bot';
@@ -139,7 +144,7 @@ export class PreviewSession {
     this.seq += 1;
     const m: MessageView = {
       id: id || `00000000-0000-4000-8000-${String(this.seq).padStart(12, '0')}`,
-      conversation_id: PREVIEW_CONVERSATION_ID,
+      conversation_id: this.conversation,
       seq: this.seq,
       author,
       author_id: null,
@@ -155,7 +160,7 @@ export class PreviewSession {
     this.updated = Math.max(this.updated + 1, this.now());
     const last = this.messages[this.messages.length - 1];
     const conversation: ConversationView = {
-      id: PREVIEW_CONVERSATION_ID,
+      id: this.conversation,
       visitor_id: VISITOR_ID,
       visitor_name: null,
       state: this.state,

@@ -4,7 +4,7 @@
 // window (draft.ts) until saved or discarded.
 import { useEffect, useState } from 'preact/hooks';
 import { type Backend, toBackendError } from '../backend/backend';
-import type { IpcError, OperatorView, PlaybookView, TemplateView, ValidationProblem } from '../backend/types';
+import type { IpcError, OperatorView, PlaybookView, Session, TemplateView, ValidationProblem } from '../backend/types';
 import { dropDraft, loadDraft, storeDraft } from './draft';
 import { blankPlaybook, type Lang, type Playbook } from './playbook';
 
@@ -61,7 +61,12 @@ export class Setup {
   private validateTimer: ReturnType<typeof setTimeout> | null = null;
   private validateSeq = 0;
 
-  constructor(readonly backend: Backend) {}
+  /** `owner` names whose drafts these are (server and account): another admin signing in on
+   *  this machine never finds them. */
+  constructor(
+    readonly backend: Backend,
+    private readonly owner = '',
+  ) {}
 
   subscribe(fn: () => void): () => void {
     this.listeners.add(fn);
@@ -158,13 +163,15 @@ export class Setup {
   async edit(id: string): Promise<void> {
     try {
       const p = await this.backend.call('playbook', { id });
-      const stored = loadDraft(id);
-      const restore = stored && stored.base_version === p.version ? stored : null;
+      const restore = loadDraft(this.owner, id);
+      // A draft from an older version is kept too: saving it meets the version check, and
+      // the admin chooses between theirs and mine.
+      const stale = restore !== null && restore.base_version !== p.version;
       this.set({
         error: null,
         editor: {
           id,
-          base: p,
+          base: stale ? { ...p, version: restore.base_version } : p,
           draft: restore ? restore.definition : (structuredClone(p.definition) as Playbook),
           dirty: restore !== null,
           section: 'flow',
@@ -172,12 +179,11 @@ export class Setup {
           problems: [],
           validating: true,
           saving: false,
-          conflict: null,
+          conflict: stale ? { code: 'version_conflict', message: '' } : null,
           restoredAt: restore ? restore.saved_at : null,
           snippet: null,
         },
       });
-      if (stored && !restore) dropDraft(id); // started from a version that is gone
       this.validateSoon(0);
     } catch (e) {
       this.fail(e);
@@ -194,10 +200,11 @@ export class Setup {
   }
 
   /** Every edit: kept as a draft at once, validated by the server shortly after. */
-  change(draft: Playbook, select?: string): void {
+  change(draft: Playbook, select?: string | null): void {
     const ed = this.state.editor;
     if (!ed) return;
-    storeDraft(ed.id, { base_version: ed.base.version, saved_at: Date.now(), definition: draft });
+    storeDraft(this.owner, ed.id, { base_version: ed.base.version, saved_at: Date.now(), definition: draft });
+    this.validateSeq++; // an answer for the previous draft no longer counts
     this.setEditor({ draft, dirty: true, validating: true, ...(select !== undefined ? { selected: select } : {}) });
     this.validateSoon(VALIDATE_AFTER_MS);
   }
@@ -216,7 +223,11 @@ export class Setup {
       if (seq !== this.validateSeq || this.state.editor?.id !== ed.id) return; // a newer edit is being checked
       this.setEditor({ problems: report.errors, validating: false });
     } catch (e) {
-      if (seq === this.validateSeq) this.fail(e);
+      // Unchecked, say why; saving still works (the server checks the save itself).
+      if (seq === this.validateSeq) {
+        this.setEditor({ validating: false });
+        this.fail(e);
+      }
     }
   }
 
@@ -231,8 +242,13 @@ export class Setup {
     this.setEditor({ saving: true });
     try {
       const p = await this.backend.call('save_playbook', { id: ed.id, definition: ed.draft, base_version: baseVersion });
-      dropDraft(ed.id);
-      this.setEditor({ base: p, dirty: false, saving: false, conflict: null, restoredAt: null });
+      const now = this.state.editor;
+      if (now?.id !== ed.id) return true;
+      // Edits typed while the save was on its way are not in it: they stay a draft on top.
+      const newer = now.draft !== ed.draft;
+      if (newer) storeDraft(this.owner, ed.id, { base_version: p.version, saved_at: Date.now(), definition: now.draft });
+      else dropDraft(this.owner, ed.id);
+      this.setEditor({ base: p, dirty: newer, saving: false, conflict: null, restoredAt: null });
       this.set({ playbooks: (this.state.playbooks ?? []).map((x) => (x.id === p.id ? p : x)), error: null });
       return true;
     } catch (e) {
@@ -262,7 +278,7 @@ export class Setup {
   async discard(): Promise<void> {
     const ed = this.state.editor;
     if (!ed) return;
-    dropDraft(ed.id);
+    dropDraft(this.owner, ed.id);
     await this.edit(ed.id);
   }
 
@@ -291,7 +307,7 @@ export class Setup {
     if (!go || choice === 'stay') return;
     const ed = this.state.editor;
     if (choice === 'save' && !(await this.save())) return;
-    if (choice === 'discard' && ed) dropDraft(ed.id);
+    if (choice === 'discard' && ed) dropDraft(this.owner, ed.id);
     this.set({ editor: null });
     go();
   }
@@ -361,6 +377,11 @@ export class Setup {
       this.fail(e);
     }
   }
+}
+
+/** Whose drafts: one account on one server. */
+export function draftOwner(session: Session | null): string {
+  return `${session?.server_url ?? ''}|${session?.operator?.id ?? ''}`;
 }
 
 /** Re-renders the caller whenever the set-up state changes. */

@@ -32,7 +32,8 @@ export const setupEn = {
   'setup.save': 'Save',
   'setup.versions_note': 'Saving creates version {n}. Chats already running keep the version they started with.',
   'setup.restored': 'Restored your unsaved changes from {time}.',
-  'setup.conflict': '{message}',
+  'setup.conflict':
+    'Someone else saved this playbook while you were editing. Your changes are still here: load their version (yours are dropped), or save yours on top of theirs.',
   'setup.conflict.theirs': 'Load their version',
   'setup.conflict.mine': 'Save mine on top',
   'setup.problems_one': '1 problem to fix before saving',
@@ -142,6 +143,11 @@ export const setupEn = {
     'They are signed out on every device at once and can no longer sign in. Chats they hold go back to Unassigned (or to offline mode when nobody is online). Their closed conversations stay.',
   'operators.created': 'Account created for {email}. Hand them this password:',
   'operators.created_hint': 'It is shown only now: copy it before you leave this page.',
+
+  'error.admin_only': 'Only admins can set up live chat. Ask an admin of your team.',
+  'error.version_conflict': 'Someone else saved this playbook meanwhile. Reload it, then make your changes again.',
+  'error.playbook_inactive': 'Activate the playbook first: the demo page runs only active playbooks.',
+  'error.email_taken': 'There is already an account with this email address.',
 } as const;
 
 export const setupDe: Record<keyof typeof setupEn, string> = {
@@ -175,8 +181,9 @@ export const setupDe: Record<keyof typeof setupEn, string> = {
   'setup.save': 'Speichern',
   'setup.versions_note': 'Speichern legt Version {n} an. Laufende Chats behalten die Version, mit der sie begonnen haben.',
   'setup.restored': 'Deine ungespeicherten Änderungen vom {time} sind wiederhergestellt.',
-  'setup.conflict': '{message}',
-  'setup.conflict.theirs': 'Ihre Version laden',
+  'setup.conflict':
+    'Jemand anderes hat dieses Playbook gespeichert, während du es bearbeitet hast. Deine Änderungen sind noch da: Lade die andere Version (deine gehen verloren) oder speichere deine darüber.',
+  'setup.conflict.theirs': 'Andere Version laden',
   'setup.conflict.mine': 'Meine darüber speichern',
   'setup.problems_one': '1 Problem vor dem Speichern beheben',
   'setup.problems_other': '{n} Probleme vor dem Speichern beheben',
@@ -285,4 +292,9 @@ export const setupDe: Record<keyof typeof setupEn, string> = {
     'Die Person wird sofort auf allen Geräten abgemeldet und kann sich nicht mehr anmelden. Ihre offenen Chats gehen zurück nach „Nicht zugewiesen“ (oder in den Offline-Modus, wenn niemand online ist). Ihre geschlossenen Unterhaltungen bleiben.',
   'operators.created': 'Konto für {email} angelegt. Gib der Person dieses Passwort:',
   'operators.created_hint': 'Es wird nur jetzt angezeigt: Kopiere es, bevor du die Seite verlässt.',
+
+  'error.admin_only': 'Nur Admins können den Live-Chat einrichten. Frag einen Admin deines Teams.',
+  'error.version_conflict': 'Jemand anderes hat dieses Playbook inzwischen gespeichert. Lade es neu und mach deine Änderungen dann noch einmal.',
+  'error.playbook_inactive': 'Aktiviere das Playbook zuerst: Die Demo-Seite zeigt nur aktive Playbooks.',
+  'error.email_taken': 'Mit dieser E-Mail-Adresse gibt es schon ein Konto.',
 };

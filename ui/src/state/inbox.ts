@@ -201,13 +201,20 @@ export class Inbox {
         if (conversation_id === this.state.selectedId) void this.reloadDetail();
       }),
       b.on('typing', (e) => this.onTyping(e.conversation_id, e.name)),
-      b.on('open_conversation', ({ conversation_id }) => void this.open(conversation_id, { showFolder: true })),
+      // A notification or the tray: the conversation, also from the set-up (asking first
+      // when it has unsaved changes).
+      b.on('open_conversation', ({ conversation_id }) =>
+        this.showInbox(() => void this.open(conversation_id, { showFolder: true })),
+      ),
       b.on('offline_with_open_chats', ({ conversation_ids }) => {
         this.set({ dialog: { kind: 'offline', conversation_ids } });
         void this.refreshOnlineOperators();
       }),
       b.on('session_ended', (error) => {
-        this.set({ session: { ...(this.state.session ?? { server_url: null }), operator: null, signed_in: false } });
+        this.set({
+          session: { ...(this.state.session ?? { server_url: null }), operator: null, signed_in: false },
+          view: 'inbox',
+        });
         this.notify(new BackendError('session_ended', error.message));
       }),
       b.on('notifications_unavailable', ({ message }) => this.set({ notificationsUnavailable: message })),
@@ -278,7 +285,7 @@ export class Inbox {
   async signIn(args: SignInArgs): Promise<IpcError | null> {
     try {
       const session = await this.backend.call('sign_in', args);
-      this.set({ session, notice: null });
+      this.set({ session, notice: null, view: 'inbox' });
       await this.loadAll();
       return null;
     } catch (e) {

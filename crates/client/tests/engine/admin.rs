@@ -11,7 +11,7 @@ async fn an_admin_sets_up_a_playbook_and_an_operator_is_refused() {
     let server = Server::start(&server_args());
     let proxy = Proxy::start(server.addr).await;
     let w = world(None, server).await;
-    // Ann is an operator: the engine refuses without asking the server.
+    // Ann is an operator: refused, with the reason.
     assert_eq!(w.engine.playbooks().await.unwrap_err().code, "admin_only");
 
     let dir = tempfile::tempdir().unwrap();

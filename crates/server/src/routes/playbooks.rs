@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use frontdesk_core::playbook::{AnswerError, Input, Playbook};
-use frontdesk_core::preview::{PreviewAction, PreviewAuthor, PreviewState};
+use frontdesk_core::preview::{PreviewAction, PreviewAuthor, PreviewState, Situation};
 use frontdesk_core::templates::{template, TEMPLATES};
 use frontdesk_core::Language;
 use frontdesk_protocol::*;
@@ -344,6 +344,7 @@ pub async fn snippet(
 #[utoipa::path(post, path = "/api/playbooks/preview", tag = "playbooks", security(("bearer" = [])), request_body = PreviewRequest,
     responses((status = 200, body = PlaybookPreview), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn preview(
+    State(state): State<AppState>,
     _admin: AdminSession,
     ApiJson(req): ApiJson<PreviewRequest>,
 ) -> Result<Json<PlaybookPreview>, ApiError> {
@@ -369,14 +370,22 @@ pub async fn preview(
         },
         PreviewActionBody::WaitExpired { card_id } => PreviewAction::WaitExpired { card: card_id },
     };
-    let step = frontdesk_core::preview::preview(&pb, &action, req.anyone_online, req.offline_mode)
-        .map_err(|e| match e {
-            AnswerError::Invalid(m) => ApiError::unprocessable("invalid_answer", m),
-            AnswerError::NotAwaiting => ApiError::conflict(
-                "stale_card",
-                "The bot is not waiting at this card in the previewed chat; start the preview again.",
-            ),
-        })?;
+    let situation = Situation {
+        anyone_online: req.anyone_online,
+        offline_mode: req.offline_mode,
+        // As for real chats: the server's wait time, when set, wins over the card's.
+        wait_override_secs: state
+            .config
+            .wait_time_secs
+            .map(|s| u32::try_from(s).unwrap_or(u32::MAX)),
+    };
+    let step = frontdesk_core::preview::preview(&pb, &action, situation).map_err(|e| match e {
+        AnswerError::Invalid(m) => ApiError::unprocessable("invalid_answer", m),
+        AnswerError::NotAwaiting => ApiError::conflict(
+            "stale_card",
+            "The bot is not waiting at this card in the previewed chat; start the preview again.",
+        ),
+    })?;
     let bot_name = pb.appearance.bot_name.clone();
     let (state, wait_secs, livechat_card, qualified) = match step.state {
         PreviewState::Bot => ("bot", None, None, None),

@@ -153,13 +153,22 @@ async fn the_preview_walks_an_unsaved_definition_and_creates_no_conversation() {
     for folder in ["unassigned", "mine", "offline", "closed"] {
         assert!(api.folder(&admin, folder).await.is_empty(), "{folder}");
     }
-    let (_, changes) = api.get("/api/sync/changes?limit=50", &admin.token).await;
-    assert!(
-        changes["conversations"]
-            .as_array()
-            .is_none_or(|c| c.is_empty()),
-        "{changes}"
-    );
+    let mut ws = Ws::operator(&api, &admin.token, None).await;
+    let ready = loop {
+        let f = ws.next().await;
+        if f["type"] == "ready" {
+            break f;
+        }
+    };
+    let epoch = ready["epoch"].as_str().unwrap();
+    let (status, changes) = api
+        .get(
+            &format!("/api/sync/changes?since=0&epoch={epoch}&limit=50"),
+            &admin.token,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{changes}");
+    assert_eq!(changes["conversations"], json!([]), "{changes}");
 }
 
 #[tokio::test]
@@ -274,4 +283,86 @@ async fn every_admin_call_is_refused_to_an_operator() {
     let (_, now) = api.get(&format!("/api/playbooks/{id}"), &admin.token).await;
     assert_eq!(now["version"], 1);
     assert_eq!(now["active"], false);
+}
+
+/// The bot's and Frontdesk's lines (not the visitor's) of a transcript, in order.
+fn lines(messages: &[Value]) -> Vec<(String, String)> {
+    messages
+        .iter()
+        .filter(|m| m["author"] != "visitor")
+        .map(|m| {
+            (
+                m["author"].as_str().unwrap().to_owned(),
+                m["body"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_preview_says_what_a_real_chat_says() {
+    let server = Server::start(&[]);
+    let api = server.api();
+    let admin = api.admin(&server).await;
+    let playbook = crate::playbooks::demo_playbook(&api, &admin).await;
+    let (_, record) = api
+        .get(&format!("/api/playbooks/{playbook}"), &admin.token)
+        .await;
+    let definition = record["definition"].clone();
+    // Nobody is online: the qualification path, and the livechat card's offline path.
+    let walks: [&[Value]; 2] = [
+        &[
+            json!({"choice": 1}),
+            json!({"choice": 2}),
+            json!({"text": "Ada Lovelace"}),
+            json!({"text": "ada@example.com"}),
+            json!({"text": "Analytical Engines"}),
+        ],
+        &[
+            json!({"choice": 0}),
+            json!({"text": "Ada Lovelace"}),
+            json!({"text": "ada@example.com"}),
+        ],
+    ];
+    for walk in walks {
+        // A real visitor…
+        let v = crate::playbooks::playbook_visitor(&api, &playbook).await;
+        let (_, mut real) = api.post("/api/visitor/start", &v.token, json!({})).await;
+        for input in walk {
+            let mut body = input.clone();
+            body["card_id"] = real["prompt"]["card_id"].clone();
+            let (status, next) = api.post("/api/visitor/answer", &v.token, body).await;
+            assert_eq!(status, StatusCode::OK, "{next}");
+            real = next;
+        }
+        // …and the preview of the same definition, step by step.
+        let mut said = Vec::new();
+        let mut state = Value::Null;
+        let mut action = json!({"kind": "start"});
+        for input in std::iter::once(None).chain(walk.iter().map(Some)) {
+            if let Some(input) = input {
+                action = input.clone();
+                action["kind"] = json!("answer");
+                action["card_id"] = state["prompt"]["card_id"].clone();
+            }
+            let offline = state["state"] == "offline";
+            let (status, step) = api
+                .post(
+                    "/api/playbooks/preview",
+                    &admin.token,
+                    json!({"definition": definition, "action": action, "anyone_online": false, "offline_mode": offline}),
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{step}");
+            said.extend(step["messages"].as_array().unwrap().iter().cloned());
+            state = step;
+        }
+        assert_eq!(
+            lines(&said),
+            lines(real["messages"].as_array().unwrap()),
+            "walk {walk:?}"
+        );
+        assert_eq!(state["state"], real["conversation"]["state"]);
+        assert_eq!(state["qualified"], real["conversation"]["qualified"]);
+    }
 }

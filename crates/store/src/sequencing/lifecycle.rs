@@ -4,7 +4,7 @@ use super::bot;
 use super::{actor_json, WriteTx};
 use crate::*;
 use frontdesk_core::playbook::{BotStep, Playbook};
-use frontdesk_core::{apply as decide, Actor, Audience, Command, Effect, MessageId, SystemText};
+use frontdesk_core::{apply as decide, Actor, Audience, Command, Effect, MessageId};
 use frontdesk_protocol::EventBody;
 
 /// What a step leads to. (One value per step, moved a few times: its size does not matter.)
@@ -155,14 +155,13 @@ async fn apply_command(
                 emit(tx, &after, Audience::operators(*to), &body, now).await?;
             }
             Effect::SystemMessage { text, to } => {
-                let (author, author_name) = match text {
-                    SystemText::Online | SystemText::OfflineMessage => {
-                        (AuthorKind::Bot, bot_name.clone())
-                    }
-                    _ => (
+                let (author, author_name) = if text.is_bots_voice() {
+                    (AuthorKind::Bot, bot_name.clone())
+                } else {
+                    (
                         AuthorKind::System,
                         frontdesk_core::SYSTEM_AUTHOR_NAME.to_owned(),
-                    ),
+                    )
                 };
                 let body = text.render(lang, &online, &offline);
                 let message = NewMessage {

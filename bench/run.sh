@@ -77,7 +77,8 @@ line_after() {
     return 1
 }
 
-"$BIN/frontdesk-loadgen" relay --listen 127.0.0.1:0 >"$WORK/relay.out" 2>&1 &
+# --nodelay: the server turns Nagle's algorithm off on its sockets; so does the relay.
+"$BIN/frontdesk-loadgen" relay --listen 127.0.0.1:0 --nodelay >"$WORK/relay.out" 2>&1 &
 RELAY_PID=$!
 RELAY_URL=$(line_after "$WORK/relay.out" "listening on ")
 

@@ -37,8 +37,8 @@ pub struct RelayArgs {
     /// Address to listen on (port 0 picks a free port).
     #[arg(long, default_value = "127.0.0.1:0")]
     listen: SocketAddr,
-    /// Set TCP_NODELAY on accepted sockets. Off by default, like `frontdesk-server`
-    /// (plain `axum::serve` leaves Nagle's algorithm on).
+    /// Set TCP_NODELAY on accepted sockets, as `frontdesk-server` does (`bench/run.sh`
+    /// passes it). Off by default: plain `axum::serve` leaves Nagle's algorithm on.
     #[arg(long)]
     nodelay: bool,
 }

@@ -349,7 +349,7 @@ pub async fn serve(
     } = started;
     let hub = state.hub.clone();
     axum::serve(
-        listener,
+        without_nagle(listener),
         router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(async move {
@@ -361,4 +361,37 @@ pub async fn serve(
         });
     })
     .await
+}
+
+/// `listener` with Nagle's algorithm off on every accepted connection. With it on, a small
+/// frame (a sender's `ack`) written while the connection's previous frame is not yet
+/// acknowledged waits for the peer's next packet: one connection sending 40 or more
+/// messages a second saw its acks 5–25 ms late.
+fn without_nagle(
+    listener: tokio::net::TcpListener,
+) -> axum::serve::TapIo<tokio::net::TcpListener, fn(&mut tokio::net::TcpStream)> {
+    use axum::serve::ListenerExt;
+    fn set_nodelay(tcp: &mut tokio::net::TcpStream) {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::warn!(error = %e, "cannot set TCP_NODELAY on a connection");
+        }
+    }
+    listener.tap_io(set_nodelay)
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::serve::Listener;
+
+    /// The listener `serve` runs on hands out connections with TCP_NODELAY set.
+    #[tokio::test]
+    async fn accepted_connections_have_nodelay() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut listener = super::without_nagle(listener);
+        let client = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let (accepted, peer) = listener.accept().await;
+        assert_eq!(peer, client.local_addr().unwrap());
+        assert!(accepted.nodelay().unwrap());
+    }
 }

@@ -5,10 +5,11 @@
 #                SQLite and on PostgreSQL), API fuzzing, UI tests and build, browser tests of
 #                the widget, the desktop app end to end
 #   make bench — the load benchmark (see docs/performance.md)
+#   make bench-store — the SQLite writer alone, in process; ends with `store: N msg/s`
 
 CARGO ?= cargo
 
-.PHONY: run test bench
+.PHONY: run test bench bench-store
 
 run:
 	bash scripts/run.sh
@@ -29,3 +30,6 @@ test:
 
 bench:
 	bash bench/run.sh
+
+bench-store:
+	$(CARGO) bench -p frontdesk-store --bench store --locked

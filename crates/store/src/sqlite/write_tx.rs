@@ -35,6 +35,24 @@ pub(crate) fn run_ready<T>(f: impl Future<Output = StoreResult<T>>) -> StoreResu
     }
 }
 
+impl SqliteTx<'_> {
+    /// Runs a statement from the connection's cache: the same few statements run for every
+    /// request, and parsing them each time showed in the writer's profile.
+    fn execute(&self, sql: &str, params: impl rusqlite::Params) -> rusqlite::Result<usize> {
+        self.conn.prepare_cached(sql)?.execute(params)
+    }
+
+    /// [`SqliteTx::execute`] for a statement that returns one row.
+    fn query_row<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        f: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> rusqlite::Result<T> {
+        self.conn.prepare_cached(sql)?.query_row(params, f)
+    }
+}
+
 impl WriteTx for SqliteTx<'_> {
     fn set_actor(&mut self, actor: String) {
         self.ctx.actor = actor;
@@ -69,7 +87,7 @@ impl WriteTx for SqliteTx<'_> {
     }
 
     async fn insert_conversation(&mut self, c: &NewConversation) -> StoreResult<()> {
-        self.conn.execute(
+        self.execute(
             "INSERT INTO conversations (id, visitor_id, state, display_name, created_at, updated_at,
                                         playbook_id, playbook_version, language, page_url, referrer)
              VALUES (?1, ?2, 'bot', ?3, ?4, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -90,7 +108,7 @@ impl WriteTx for SqliteTx<'_> {
 
     async fn update_lifecycle(&mut self, c: &ConversationRecord) -> StoreResult<()> {
         let deadline = crate::columns::deadline(&c.state);
-        self.conn.execute(
+        self.execute(
             "UPDATE conversations SET state = ?2, assignee_id = ?3, wait_deadline = ?4, display_name = ?5, updated_at = ?6,
                     handled_by = ?7, handled_by_name = ?8, closed_at = ?9
              WHERE id = ?1",
@@ -116,7 +134,7 @@ impl WriteTx for SqliteTx<'_> {
         qualified: Option<bool>,
         now: Millis,
     ) -> StoreResult<()> {
-        self.conn.execute(
+        self.execute(
             "UPDATE conversations SET bot_card = ?2, qualified = COALESCE(?3, qualified), updated_at = ?4 WHERE id = ?1",
             params![id.to_string(), bot_card, qualified, now],
         )?;
@@ -177,7 +195,7 @@ impl WriteTx for SqliteTx<'_> {
         value: &str,
         now: Millis,
     ) -> StoreResult<()> {
-        self.conn.execute(
+        self.execute(
             "INSERT INTO conversation_fields (conversation_id, key, value, updated_at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (conversation_id, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
             params![id.to_string(), key, value, now],
@@ -190,7 +208,7 @@ impl WriteTx for SqliteTx<'_> {
     }
 
     async fn set_visitor_name(&mut self, visitor: VisitorId, name: &str) -> StoreResult<()> {
-        self.conn.execute(
+        self.execute(
             "UPDATE visitors SET name = ?2 WHERE id = ?1",
             params![visitor.to_string(), name],
         )?;
@@ -198,7 +216,7 @@ impl WriteTx for SqliteTx<'_> {
     }
 
     async fn page_url(&mut self, id: ConversationId) -> StoreResult<Option<String>> {
-        Ok(self.conn.query_row(
+        Ok(self.query_row(
             "SELECT page_url FROM conversations WHERE id = ?1",
             [id.to_string()],
             |r| r.get(0),
@@ -206,7 +224,7 @@ impl WriteTx for SqliteTx<'_> {
     }
 
     async fn mark_converted(&mut self, id: ConversationId, page: Option<&str>) -> StoreResult<()> {
-        self.conn.execute(
+        self.execute(
             "UPDATE conversations SET converted_url = COALESCE(converted_url, ?2) WHERE id = ?1",
             params![id.to_string(), page],
         )?;
@@ -214,7 +232,7 @@ impl WriteTx for SqliteTx<'_> {
     }
 
     async fn insert_follow_up(&mut self, f: &NewFollowUp) -> StoreResult<()> {
-        self.conn.execute(
+        self.execute(
             "INSERT INTO follow_ups (id, conversation_id, kind, title, fields, page_url, created_at, result_id)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             params![
@@ -268,7 +286,7 @@ impl WriteTx for SqliteTx<'_> {
     }
 
     async fn save_sales(&mut self, id: ConversationId, s: &StoredSales) -> StoreResult<()> {
-        self.conn.execute(
+        self.execute(
             "INSERT INTO conversation_sales (conversation_id, details, updated_at, updated_by_name) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (conversation_id) DO UPDATE SET details = excluded.details, updated_at = excluded.updated_at,
                                                          updated_by_name = excluded.updated_by_name",
@@ -305,7 +323,7 @@ impl WriteTx for SqliteTx<'_> {
     }
 
     async fn insert_result(&mut self, r: &NewResultRow) -> StoreResult<()> {
-        self.conn.execute(
+        self.execute(
             "INSERT INTO crm_results (id, idempotency_key, conversation_id, kind, title, value, currency, person_id, org_id,
                                       owner_id, owner_name, source, converted_url, stage, activity_type, created_at,
                                       sync_status, next_attempt_at)
@@ -335,7 +353,7 @@ impl WriteTx for SqliteTx<'_> {
     }
 
     async fn set_sync(&mut self, id: uuid::Uuid, s: &SyncView) -> StoreResult<()> {
-        self.conn.execute(
+        self.execute(
             "UPDATE crm_results SET sync_status = ?2, sync_url = ?3, sync_error = ?4, attempts = ?5, next_attempt_at = ?6
              WHERE id = ?1",
             params![
@@ -356,7 +374,7 @@ impl WriteTx for SqliteTx<'_> {
         item: Option<&str>,
         note: Option<i64>,
     ) -> StoreResult<bool> {
-        let n = self.conn.execute(
+        let n = self.execute(
             "UPDATE crm_results SET remote_id = COALESCE(?2, remote_id), remote_note_id = COALESCE(?3, remote_note_id)
              WHERE id = ?1",
             params![id.to_string(), item, note],
@@ -370,7 +388,7 @@ impl WriteTx for SqliteTx<'_> {
         content: &str,
         now: Millis,
     ) -> StoreResult<()> {
-        self.conn.execute(
+        self.execute(
             "INSERT INTO crm_notes (id, result_id, content, created_at) VALUES (?1, ?2, ?3, ?4)",
             params![
                 uuid::Uuid::now_v7().to_string(),
@@ -387,7 +405,7 @@ impl WriteTx for SqliteTx<'_> {
     }
 
     async fn converted_url(&mut self, id: ConversationId) -> StoreResult<Option<String>> {
-        Ok(self.conn.query_row(
+        Ok(self.query_row(
             "SELECT converted_url FROM conversations WHERE id = ?1",
             [id.to_string()],
             |r| r.get(0),
@@ -423,7 +441,7 @@ impl WriteTx for SqliteTx<'_> {
     }
 
     async fn insert_person(&mut self, p: &PersonRow, now: Millis) -> StoreResult<()> {
-        self.conn.execute(
+        self.execute(
             "INSERT INTO crm_persons (id, name, emails, phones, visitor_id, created_at, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
             params![
@@ -439,7 +457,7 @@ impl WriteTx for SqliteTx<'_> {
     }
 
     async fn update_person(&mut self, p: &PersonRow, now: Millis) -> StoreResult<()> {
-        self.conn.execute(
+        self.execute(
             "UPDATE crm_persons SET name = ?2, emails = ?3, phones = ?4, visitor_id = ?5, updated_at = ?6 WHERE id = ?1",
             params![
                 p.id.to_string(),
@@ -487,7 +505,7 @@ impl WriteTx for SqliteTx<'_> {
         address: Option<&str>,
         now: Millis,
     ) -> StoreResult<()> {
-        self.conn.execute(
+        self.execute(
             "INSERT INTO crm_organizations (id, name, name_key, address, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![id.to_string(), name, name_key, address, now],
         )?;
@@ -499,7 +517,7 @@ impl WriteTx for SqliteTx<'_> {
         id: uuid::Uuid,
         address: &str,
     ) -> StoreResult<()> {
-        self.conn.execute(
+        self.execute(
             "UPDATE crm_organizations SET address = COALESCE(address, ?2) WHERE id = ?1",
             params![id.to_string(), address],
         )?;
@@ -507,7 +525,7 @@ impl WriteTx for SqliteTx<'_> {
     }
 
     async fn set_person_remote(&mut self, id: uuid::Uuid, remote_id: i64) -> StoreResult<bool> {
-        let n = self.conn.execute(
+        let n = self.execute(
             "UPDATE crm_persons SET remote_id = ?2 WHERE id = ?1",
             params![id.to_string(), remote_id],
         )?;
@@ -519,7 +537,7 @@ impl WriteTx for SqliteTx<'_> {
         id: uuid::Uuid,
         remote_id: i64,
     ) -> StoreResult<bool> {
-        let n = self.conn.execute(
+        let n = self.execute(
             "UPDATE crm_organizations SET remote_id = ?2 WHERE id = ?1",
             params![id.to_string(), remote_id],
         )?;

@@ -118,7 +118,7 @@ fn run(
         }
         let seq_before = ctx.next_seq;
         let mut finishers: Vec<(Finish, Option<StoreError>)> = Vec::with_capacity(batch.len());
-        if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+        if let Err(e) = run_cached(&conn, "BEGIN IMMEDIATE") {
             // Dropping the jobs closes their answer channels: each caller gets a storage error.
             tracing::error!(error = %e, "sqlite writer cannot begin a transaction");
             drop(batch);
@@ -136,12 +136,7 @@ fn run(
             }
             let mark = ctx.events.len();
             let seq_mark = ctx.next_seq;
-            // Cached statements: these run for every request, parsing them each time showed up.
-            if conn
-                .prepare_cached("SAVEPOINT request")
-                .and_then(|mut st| st.execute([]))
-                .is_err()
-            {
+            if run_cached(&conn, "SAVEPOINT request").is_err() {
                 drop(job);
                 continue;
             }
@@ -150,11 +145,7 @@ fn run(
             if !ok {
                 rollback_request(&conn, &mut ctx, mark, seq_mark);
                 finishers.push((finish, None));
-            } else if conn
-                .prepare_cached("RELEASE request")
-                .and_then(|mut st| st.execute([]))
-                .is_err()
-            {
+            } else if run_cached(&conn, "RELEASE request").is_err() {
                 rollback_request(&conn, &mut ctx, mark, seq_mark);
                 let failed = StoreError::Storage("the write could not be completed".into());
                 finishers.push((finish, Some(failed)));
@@ -167,7 +158,7 @@ fn run(
                 "the database rolled the transaction back".into(),
             ))
         } else {
-            conn.execute_batch("COMMIT").map_err(|e| {
+            run_cached(&conn, "COMMIT").map_err(|e| {
                 tracing::error!(error = %e, "sqlite commit failed");
                 StoreError::Storage(format!("the write was not saved: {e}"))
             })
@@ -201,6 +192,12 @@ fn run(
             });
         }
     }
+}
+
+/// Runs a statement without parameters from the connection's statement cache: the
+/// transaction control runs for every batch and request, parsing it each time showed up.
+fn run_cached(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(|_| ())
 }
 
 fn rollback_request(conn: &Connection, ctx: &mut WriteCtx, mark: usize, seq_mark: i64) {

@@ -24,7 +24,7 @@ pub fn open_of(c: &Connection, visitor: VisitorId) -> StoreResult<Option<Convers
 
 pub fn messages(c: &Connection, id: ConversationId) -> StoreResult<Vec<MessageView>> {
     let mut st = c.prepare_cached(&format!(
-        "SELECT {MESSAGE_COLS} FROM messages WHERE conversation_id = ?1 ORDER BY num"
+        "SELECT {MESSAGE_COLS} FROM messages WHERE conversation_id = ?1 ORDER BY seq"
     ))?;
     let rows = st
         .query_map([id.to_string()], rows::message)?

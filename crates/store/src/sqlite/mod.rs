@@ -27,6 +27,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0002_playbooks.sql"),
     include_str!("../../migrations/sqlite/0003_operator_protocol.sql"),
     include_str!("../../migrations/sqlite/0004_crm.sql"),
+    include_str!("../../migrations/sqlite/0005_fewer_indexes.sql"),
 ];
 const READERS: usize = 4;
 /// Page cache of the writer's connection, in KiB (SQLite's default is 2,000).
@@ -999,5 +1000,97 @@ impl Store for SqliteStore {
                 Ok(n as u64)
             })
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database from before `0005_fewer_indexes` keeps its events (seqs, audiences, actors)
+    /// and messages, and reads them back in the same order.
+    #[tokio::test]
+    async fn the_index_migration_keeps_events_and_messages() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("frontdesk.sqlite3");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.pragma_update(None, "journal_mode", "WAL").unwrap();
+            for sql in &MIGRATIONS[..4] {
+                conn.execute_batch(sql).unwrap();
+            }
+            conn.pragma_update(None, "user_version", 4).unwrap();
+            conn.execute_batch(
+                "INSERT INTO visitors (id, name, created_at) VALUES ('0190b1a2-0000-7000-8000-000000000001', 'Ann', 1);
+                 INSERT INTO conversations (id, visitor_id, state, display_name, created_at, updated_at, message_count)
+                     VALUES ('0190b1a2-0000-7000-8000-0000000000c1', '0190b1a2-0000-7000-8000-000000000001', 'bot', 'Bot', 1, 1, 2);
+                 INSERT INTO messages (id, conversation_id, author_kind, author_name, body, created_at, seq)
+                     VALUES ('0190b1a2-0000-7000-8000-0000000000a1', '0190b1a2-0000-7000-8000-0000000000c1', 'visitor', 'Ann', 'first', 2, 1),
+                            ('0190b1a2-0000-7000-8000-0000000000a2', '0190b1a2-0000-7000-8000-0000000000c1', 'visitor', 'Ann', 'second', 3, 2);
+                 INSERT INTO events (seq, conversation_id, op_audience, visitor_id, payload, created_at, actor)
+                     VALUES (7, '0190b1a2-0000-7000-8000-0000000000c1', '*', NULL, '{\"a\":1}', 2, '{\"kind\":\"system\",\"id\":null,\"name\":null}'),
+                            (9, '0190b1a2-0000-7000-8000-0000000000c1', NULL, '0190b1a2-0000-7000-8000-000000000001', '{\"b\":2}', 3, '{\"kind\":\"bot\",\"id\":null,\"name\":\"Bot\"}');",
+            )
+            .unwrap();
+        }
+        let listener: EventListener = Arc::new(|_| {});
+        let store = SqliteStore::open(dir.path(), listener).unwrap();
+        assert_eq!(store.head(), 9);
+        let conn = Connection::open(&path).unwrap();
+        type Row = (i64, Option<String>, Option<String>, String, String);
+        let events: Vec<Row> = conn
+            .prepare(
+                "SELECT seq, op_audience, visitor_id, payload, actor FROM events ORDER BY rowid",
+            )
+            .unwrap()
+            .query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(events.len(), 2);
+        assert_eq!((events[0].0, events[0].1.as_deref()), (7, Some("*")));
+        assert_eq!(
+            (events[1].0, events[1].2.as_deref(), events[1].4.as_str()),
+            (
+                9,
+                Some("0190b1a2-0000-7000-8000-000000000001"),
+                r#"{"kind":"bot","id":null,"name":"Bot"}"#
+            )
+        );
+        // `seq` is the rowid now: no second index on it.
+        let rowid_is_seq: bool = conn
+            .query_row(
+                "SELECT COUNT(*) = 0 FROM events WHERE rowid <> seq",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(rowid_is_seq);
+        let conversation = "0190b1a2-0000-7000-8000-0000000000c1".parse().unwrap();
+        let bodies: Vec<String> = store
+            .messages(conversation)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|m| m.body)
+            .collect();
+        assert_eq!(bodies, ["first", "second"]);
+        let replay = store
+            .replay(
+                StreamOwner::Visitor("0190b1a2-0000-7000-8000-000000000001".parse().unwrap()),
+                0,
+                10,
+            )
+            .await
+            .unwrap();
+        match replay {
+            Replay::Events { events, complete } => {
+                assert!(complete);
+                assert_eq!(events.iter().map(|e| e.seq).collect::<Vec<_>>(), [9]);
+            }
+            Replay::ResyncRequired { .. } => panic!("resync required"),
+        }
     }
 }

@@ -77,6 +77,11 @@ fn configure_writer(conn: &Connection) -> rusqlite::Result<()> {
     // into a temporary file (a quarter of the writer's time). They never need to survive a
     // crash: a transaction that did not commit is gone anyway.
     conn.pragma_update(None, "temp_store", "MEMORY")?;
+    // The checkpointer thread copies the WAL into the database (`writer::checkpoint`). Under
+    // steady load its checkpoints never quite catch up (frames keep arriving), so the WAL
+    // would only grow: past this many frames (about 40 MiB) the writer checkpoints the
+    // rest itself after a commit, and the next transaction starts the WAL over.
+    conn.pragma_update(None, "wal_autocheckpoint", 10_000)?;
     // Every statement on the write path is cached (rusqlite keeps 16 by default; a message
     // alone uses 9, the other requests many more).
     conn.set_prepared_statement_cache_capacity(128);
@@ -132,7 +137,9 @@ impl SqliteStore {
         let next_seq = head_now.max(floor) + 1;
         let head = Arc::new(AtomicI64::new(next_seq - 1));
         configure_writer(&conn)?;
-        let writer = Writer::start(conn, next_seq, head.clone(), listener)?;
+        let checkpoints = Connection::open(&path)?;
+        configure(&checkpoints)?;
+        let writer = Writer::start(conn, checkpoints, next_seq, head.clone(), listener)?;
         let mut readers = Vec::with_capacity(READERS);
         for _ in 0..READERS {
             let r = Connection::open_with_flags(
@@ -1092,5 +1099,33 @@ mod tests {
             }
             Replay::ResyncRequired { .. } => panic!("resync required"),
         }
+    }
+
+    /// Committed pages reach the database file soon after a commit, by the checkpointer
+    /// thread: the writer itself checkpoints only once the WAL holds 10,000 frames.
+    #[tokio::test]
+    async fn commits_are_checkpointed_into_the_database_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let listener: EventListener = Arc::new(|_| {});
+        let store = SqliteStore::open(dir.path(), listener).unwrap();
+        let file = dir.path().join("frontdesk.sqlite3");
+        let size = || std::fs::metadata(&file).unwrap().len();
+        let before = size();
+        for _ in 0..50 {
+            let visitor = VisitorRecord {
+                id: VisitorId::new(),
+                name: Some("x".repeat(2000)),
+                playbook_id: None,
+                language: None,
+            };
+            store.create_visitor(visitor, 1).await.unwrap();
+        }
+        for _ in 0..100 {
+            if size() > before {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the database file stayed at {before} bytes: nothing was checkpointed");
     }
 }

@@ -65,6 +65,29 @@ describe('editing the card graph', () => {
     expect(rows[1]).toMatchObject({ label: 'Talk to a person', depth: 1 });
   });
 
+  it('lists a 31-card playbook with every card exactly once and every rejoining path as a jump', () => {
+    // Ten questions in a row, each with a side path of two cards that joins the next question.
+    const pb = sampleDefinition();
+    pb.cards = {};
+    for (let i = 0; i < 10; i++) {
+      const next = i < 9 ? `q${i + 1}` : 'done';
+      pb.cards[`q${i}`] = { kind: 'question', text: `Question ${i}?`, answers: [{ label: 'Yes', next }, { label: 'Tell me more', next: `info${i}` }] };
+      pb.cards[`info${i}`] = { kind: 'message', text: `More about ${i}`, next: `ask${i}` };
+      pb.cards[`ask${i}`] = { kind: 'capture', text: 'Your email?', field: 'email', next };
+    }
+    pb.cards.done = { kind: 'qualified', text: 'Thanks!' };
+    pb.start = 'q0';
+    const rows = flowRows(pb);
+    const cards = rows.filter((r) => r.kind === 'card').map((r) => (r.kind === 'card' ? r.id : ''));
+    expect(Object.keys(pb.cards)).toHaveLength(31);
+    expect(new Set(cards).size).toBe(cards.length);
+    expect(cards.sort()).toEqual(Object.keys(pb.cards).sort());
+    expect(rows.filter((r) => r.kind === 'jump')).toHaveLength(10); // each side path rejoins
+    expect(rows.every((r) => r.kind !== 'missing')).toBe(true);
+    // Each question branches, so ten in a row nest ten deep (the CSS stops indenting at 8).
+    expect(Math.max(...rows.map((r) => r.depth))).toBe(10);
+  });
+
   it('files the server’s problems under their cards and checks contrast', () => {
     const m = problemsByCard([
       { card: 'offline-email', message: 'two livechat cards on one path' },

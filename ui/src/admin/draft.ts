@@ -1,6 +1,7 @@
 // Unsaved playbook edits survive a crash or a closed window: every change is written to the
 // window's local storage under the playbook's id, with the version it started from, until
 // it is saved or discarded.
+import { readLocal, removeLocal, writeLocal } from '../state/local';
 import type { Playbook } from './playbook';
 
 export interface StoredDraft {
@@ -13,9 +14,9 @@ export interface StoredDraft {
 const key = (owner: string, id: string) => `frontdesk.playbook-draft.${owner}.${id}`;
 
 export function loadDraft(owner: string, id: string): StoredDraft | null {
+  const raw = readLocal(key(owner, id));
+  if (!raw) return null;
   try {
-    const raw = globalThis.localStorage?.getItem(key(owner, id));
-    if (!raw) return null;
     const d = JSON.parse(raw) as StoredDraft;
     return typeof d.base_version === 'number' && d.definition && typeof d.definition === 'object' ? d : null;
   } catch {
@@ -24,17 +25,9 @@ export function loadDraft(owner: string, id: string): StoredDraft | null {
 }
 
 export function storeDraft(owner: string, id: string, draft: StoredDraft): void {
-  try {
-    globalThis.localStorage?.setItem(key(owner, id), JSON.stringify(draft));
-  } catch {
-    /* storage full or unavailable: the draft lives in the window until saved */
-  }
+  writeLocal(key(owner, id), JSON.stringify(draft));
 }
 
 export function dropDraft(owner: string, id: string): void {
-  try {
-    globalThis.localStorage?.removeItem(key(owner, id));
-  } catch {
-    /* nothing to drop */
-  }
+  removeLocal(key(owner, id));
 }

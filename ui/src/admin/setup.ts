@@ -2,7 +2,7 @@
 // the inbox it reads and writes only through the Backend. Nothing here is queued: an admin's
 // change reaches the server now or fails with the reason; unsaved edits are kept in the
 // window (draft.ts) until saved or discarded.
-import { useEffect, useState } from 'preact/hooks';
+import { useObserved } from '../state/subscribe';
 import { type Backend, toBackendError } from '../backend/backend';
 import type { IpcError, OperatorView, PlaybookView, Session, TemplateView, ValidationProblem } from '../backend/types';
 import { dropDraft, loadDraft, storeDraft } from './draft';
@@ -386,14 +386,7 @@ export function draftOwner(session: Session | null): string {
 
 /** Re-renders the caller whenever the set-up state changes. */
 export function useSetup(setup: Setup): SetupState {
-  const [state, setState] = useState(setup.state);
-  useEffect(() => {
-    const sync = () => setState(setup.state);
-    const off = setup.subscribe(sync);
-    sync();
-    return off;
-  }, [setup]);
-  return state;
+  return useObserved(setup);
 }
 
 /** A password for a new account, to hand over: 16 characters from an unambiguous alphabet. */

@@ -1,7 +1,8 @@
 // The inbox's state and everything it does, independent of how it is drawn. It reads and
 // writes only through the Backend and follows the backend's events: what the screen shows
 // (presence, sync state, counts) is always what the engine last said.
-import { useEffect, useState } from 'preact/hooks';
+import { readLocal, writeLocal } from './local';
+import { useObserved } from './subscribe';
 import { type Backend, BackendError, toBackendError } from '../backend/backend';
 import type {
   ConversationDetail,
@@ -64,23 +65,9 @@ const DRAFT_SAVE_MS = 400;
 const emptyCounts = (): FolderCounts =>
   Object.fromEntries(FOLDERS.map((f) => [f, { total: 0, unread: 0 }])) as FolderCounts;
 
-function stored(key: string): string | null {
-  try {
-    return globalThis.localStorage?.getItem(key) ?? null;
-  } catch {
-    return null;
-  }
-}
-function store(key: string, value: string): void {
-  try {
-    globalThis.localStorage?.setItem(key, value);
-  } catch {
-    /* storage unavailable: the setting lasts for this run */
-  }
-}
 
 function initialLang(): Lang {
-  const saved = stored('frontdesk.lang');
+  const saved = readLocal('frontdesk.lang');
   if (saved && (LANGUAGES as readonly string[]).includes(saved)) return saved as Lang;
   const nav = globalThis.navigator;
   return detectLanguage(nav?.languages?.length ? nav.languages : [nav?.language ?? 'en']);
@@ -144,7 +131,7 @@ export class Inbox {
       // Beside the conversation on wide windows; on narrow ones it opens over it on request.
       showDetails: (globalThis.innerWidth ?? 1280) > 1180,
       lang: initialLang(),
-      singleKeyShortcuts: stored('frontdesk.shortcuts') !== 'off',
+      singleKeyShortcuts: readLocal('frontdesk.shortcuts') !== 'off',
       view: 'inbox',
     };
   }
@@ -635,7 +622,7 @@ export class Inbox {
   }
 
   setLang(lang: Lang): void {
-    store('frontdesk.lang', lang);
+    writeLocal('frontdesk.lang', lang);
     this.set({ lang });
     this.tellLanguage();
   }
@@ -646,7 +633,7 @@ export class Inbox {
   }
 
   setSingleKeyShortcuts(on: boolean): void {
-    store('frontdesk.shortcuts', on ? 'on' : 'off');
+    writeLocal('frontdesk.shortcuts', on ? 'on' : 'off');
     this.set({ singleKeyShortcuts: on });
   }
 
@@ -657,13 +644,6 @@ export class Inbox {
 
 /** Re-renders the caller whenever the inbox state changes. */
 export function useInbox(inbox: Inbox): InboxState {
-  const [state, setState] = useState(inbox.state);
-  useEffect(() => {
-    const sync = () => setState(inbox.state);
-    const off = inbox.subscribe(sync);
-    sync(); // whatever changed between the first render and this subscription
-    return off;
-  }, [inbox]);
-  return state;
+  return useObserved(inbox);
 }
 

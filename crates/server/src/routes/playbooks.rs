@@ -6,7 +6,7 @@ use crate::{now_ms, AppState};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
-use frontdesk_core::playbook::{AnswerError, Input, Playbook};
+use frontdesk_core::playbook::{AnswerError, Playbook};
 use frontdesk_core::preview::{PreviewAction, PreviewAuthor, PreviewState, Situation};
 use frontdesk_core::templates::{template, TEMPLATES};
 use frontdesk_core::Language;
@@ -357,16 +357,7 @@ pub async fn preview(
             text,
         } => PreviewAction::Answer {
             card: card_id,
-            input: match (choice, text) {
-                (Some(i), None) => Input::Choice(i),
-                (None, Some(t)) => Input::Text(t),
-                _ => {
-                    return Err(ApiError::unprocessable(
-                        "invalid_answer",
-                        "Send either `choice` or `text`.",
-                    ))
-                }
-            },
+            input: super::visitors::answer_input(choice, text)?,
         },
         PreviewActionBody::WaitExpired { card_id } => PreviewAction::WaitExpired { card: card_id },
     };

@@ -57,6 +57,19 @@ pub fn origin_allowed(headers: &HeaderMap, playbook: &PlaybookRecord) -> bool {
             .any(|a| a.trim_end_matches('/').eq_ignore_ascii_case(&origin))
 }
 
+/// An answer is a button (`choice`) or a typed text, never both (the visitor's answers and
+/// the admin's preview alike).
+pub(crate) fn answer_input(choice: Option<usize>, text: Option<String>) -> Result<Input, ApiError> {
+    match (choice, text) {
+        (Some(i), None) => Ok(Input::Choice(i)),
+        (None, Some(t)) => Ok(Input::Text(t)),
+        _ => Err(ApiError::unprocessable(
+            "invalid_answer",
+            "Send either `choice` or `text`.",
+        )),
+    }
+}
+
 fn handoff(state: &AppState) -> Handoff {
     Handoff {
         anyone_online: state.presence.anyone_online(),
@@ -207,16 +220,7 @@ pub async fn answer(
     ApiJson(req): ApiJson<AnswerRequest>,
 ) -> Result<Json<VisitorState>, ApiError> {
     state.visitor_limiter.guard(&me.id.to_string())?;
-    let input = match (req.choice, req.text) {
-        (Some(i), None) => Input::Choice(i),
-        (None, Some(t)) => Input::Text(t),
-        _ => {
-            return Err(ApiError::unprocessable(
-                "invalid_answer",
-                "Send either `choice` or `text`.",
-            ))
-        }
-    };
+    let input = answer_input(req.choice, req.text)?;
     let page_url = check_url("page_url", req.page_url)?;
     let open = state
         .store

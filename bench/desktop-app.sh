@@ -35,7 +35,8 @@ WORK=$(mktemp -d -t frontdesk-desktop-bench.XXXXXX)
     --visitor-rate-per-address 0 --visitor-message-rate 0 --wait-time-secs 3600 \
     >"$WORK/server.out" 2>"$WORK/server.log" &
 SERVER_PID=$!
-cleanup() { kill "$SERVER_PID" 2>/dev/null || true; }
+# The databases go when the run ends; the logs stay for reading.
+cleanup() { kill "$SERVER_PID" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WORK/data" "$WORK/app"; }
 trap cleanup EXIT
 for _ in $(seq 600); do
     grep -q "listening on" "$WORK/server.out" 2>/dev/null && break

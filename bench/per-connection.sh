@@ -18,7 +18,8 @@ if [ -z "$BIN" ]; then
 fi
 WORK=$(mktemp -d -t frontdesk-per-connection.XXXXXX)
 PIDS=
-trap 'for p in $PIDS; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true' EXIT
+# The databases go when the run ends; the logs stay for reading.
+trap 'for p in $PIDS; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"/data-*/' EXIT
 
 wait_line() {
     for _ in $(seq 600); do

@@ -59,6 +59,8 @@ cleanup() {
     if [ ${#PG_CTL[@]} -gt 0 ]; then
         "${PG_CTL[@]}" -D "$WORK/pg/data" -m fast stop >/dev/null 2>&1 || true
     fi
+    # The databases go (a run writes up to 2 GB); results and logs stay for reading.
+    rm -rf "$WORK/data" "$WORK/pg" "$WORK"/pg-node*/
 }
 trap cleanup EXIT
 

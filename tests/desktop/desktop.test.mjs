@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { startServer } from '../e2e/server.mjs';
 import { WebDriver } from './webdriver.mjs';
 import { findTrayMenu, trayItems, clickTray, monitorNotifications } from './dbus.mjs';
-import { app, appEnv, DRIVER_PORT, sleep, waitUntil, screenshot, startDriver } from './support.mjs';
+import { app, appEnv, DRIVER_PORT, endApps, sleep, waitUntil, screenshot, startDriver } from './support.mjs';
 
 async function api(server, method, path, token, body) {
   const res = await fetch(`${server.base}${path}`, {
@@ -43,6 +43,7 @@ test('an operator works a chat in the desktop app, online and offline', { timeou
   const env = appEnv(data, server);
   const driver = startDriver(env);
   cleanup.push(() => driver.kill());
+  cleanup.push(() => endApps(data));
   await sleep(800);
   const wd = new WebDriver(`http://127.0.0.1:${DRIVER_PORT}`);
   cleanup.push(() => wd.quit());

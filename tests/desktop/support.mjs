@@ -1,7 +1,7 @@
 // What the desktop tests share: the app binary, tauri-driver, waiting, screenshots.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebDriver } from './webdriver.mjs';
@@ -48,6 +48,32 @@ export function startDriver(env) {
   });
 }
 
+/**
+ * Ends the app processes running on this data directory, then removes the directory. Ending
+ * a WebDriver session closes the window, but the app stays in the tray by design, and when
+ * tauri-driver is stopped before WebKitWebDriver has ended the app, nobody does: the orphan
+ * kept the test runner waiting on its inherited output forever.
+ */
+export async function endApps(dataDir) {
+  const running = () =>
+    readdirSync('/proc')
+      .filter((pid) => /^\d+$/.test(pid))
+      .filter((pid) => {
+        try {
+          const env = readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0');
+          const cmd = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0')[0];
+          return cmd.endsWith('/frontdesk-desktop') && env.includes(`FRONTDESK_DESKTOP_DATA=${dataDir}`);
+        } catch {
+          return false; // gone meanwhile, or not ours to read
+        }
+      })
+      .map(Number);
+  const signal = (name) => running().forEach((pid) => { try { process.kill(pid, name); } catch { /* exited */ } });
+  signal('SIGTERM');
+  await waitUntil('the app to exit', async () => running().length === 0, 5000).catch(() => signal('SIGKILL'));
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
 /** The app's environment: its own engine data and its own WebKit storage (the UI's language
  * choice lives there), so no test sees another's state. */
 export function appEnv(dataDir, server, extra = {}) {
@@ -89,6 +115,7 @@ export async function appSignedInAsAdmin(cleanup, data, server, env = {}) {
   cleanup.push(() => execFileSync('dunstctl', ['set-paused', 'false']));
   const driver = startDriver(appEnv(data, server, env));
   cleanup.push(() => driver.kill());
+  cleanup.push(() => endApps(data));
   await sleep(800);
   const wd = new WebDriver(`http://127.0.0.1:${DRIVER_PORT}`);
   cleanup.push(() => wd.quit());

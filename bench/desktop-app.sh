@@ -4,6 +4,9 @@
 # the same run, under Xvfb with a private D-Bus session.
 #
 #   bench/desktop-app.sh [RUNS]      (default 5 starts, 3 memory samples of each app)
+#   FRONTDESK_DESKTOP_BIN=/path/to/frontdesk-desktop bench/desktop-app.sh
+#                                    (another build of the app, e.g. from before a change,
+#                                    against the same empty window)
 #
 # Start-up: from the moment the process is spawned to the app's own line "inbox listed"
 # (the window has the first page of a folder; it paints in the next frame), signed in, with
@@ -29,7 +32,8 @@ if [ -z "${FRONTDESK_BENCH_IN_SESSION:-}" ]; then
     exit
 fi
 
-BIN=$PWD/target/release
+BIN=${CARGO_TARGET_DIR:-$PWD/target}/release
+APP_BIN=${FRONTDESK_DESKTOP_BIN:-$BIN/frontdesk-desktop}
 WORK=$(mktemp -d -t frontdesk-desktop-bench.XXXXXX)
 "$BIN/frontdesk-server" --listen 127.0.0.1:0 --data "$WORK/data" \
     --visitor-rate-per-address 0 --visitor-message-rate 0 --wait-time-secs 3600 \
@@ -74,7 +78,7 @@ echo "start-up to a listed inbox ($RUNS starts):"
 STARTS=()
 for i in $(seq "$RUNS"); do
     T0=$(date +%s%3N)
-    "$BIN/frontdesk-desktop" 2>"$WORK/app-$i.err" >/dev/null &
+    "$APP_BIN" 2>"$WORK/app-$i.err" >/dev/null &
     APP=$!
     for _ in $(seq 300); do
         grep -q "inbox listed" "$WORK/app-$i.err" && break
@@ -91,7 +95,7 @@ echo "idle memory (PSS of all processes, 15 s after start):"
 APP_PSS=()
 EMPTY_PSS=()
 for i in 1 2 3; do
-    "$BIN/frontdesk-desktop" >/dev/null 2>&1 &
+    "$APP_BIN" >/dev/null 2>&1 &
     APP=$!
     sleep 15
     APP_PSS+=($(pss_tree "$APP"))

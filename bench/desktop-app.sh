@@ -3,7 +3,8 @@
 # icon (bench/empty-window) built the same way (cargo, release) and measured the same way in
 # the same run, under Xvfb with a private D-Bus session.
 #
-#   bench/desktop-app.sh [RUNS]      (default 5 starts, 3 memory samples of each app)
+#   bench/desktop-app.sh [RUNS] [SAMPLES]
+#                                    (default 5 starts, 5 memory samples of each app)
 #   FRONTDESK_DESKTOP_BIN=/path/to/frontdesk-desktop bench/desktop-app.sh
 #                                    (another build of the app, e.g. from before a change,
 #                                    against the same empty window)
@@ -15,6 +16,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-5}
+# The empty window alone moves by ~14 MiB between samples: one pair cannot decide a few percent.
+SAMPLES=${2:-5}
 
 if [ -z "${FRONTDESK_BENCH_IN_SESSION:-}" ]; then
     for tool in Xvfb dbus-run-session xdpyinfo; do
@@ -94,7 +97,8 @@ done
 echo "idle memory (PSS of all processes, 15 s after start):"
 APP_PSS=()
 EMPTY_PSS=()
-for i in 1 2 3; do
+PAIR_RATIOS=()
+for i in $(seq "$SAMPLES"); do
     "$APP_BIN" >/dev/null 2>&1 &
     APP=$!
     sleep 15
@@ -105,7 +109,8 @@ for i in 1 2 3; do
     sleep 15
     EMPTY_PSS+=($(pss_tree "$EMPTY"))
     stop "$EMPTY"
-    echo "  sample $i: app ${APP_PSS[-1]} KiB, empty window ${EMPTY_PSS[-1]} KiB"
+    PAIR_RATIOS+=("$(awk "BEGIN {printf \"%.3f\", ${APP_PSS[-1]} / ${EMPTY_PSS[-1]}}")")
+    echo "  sample $i: app ${APP_PSS[-1]} KiB, empty window ${EMPTY_PSS[-1]} KiB (${PAIR_RATIOS[-1]})"
 done
 
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR + 1) / 2)]}'; }
@@ -114,9 +119,11 @@ SMAX=$(printf '%s\n' "${STARTS[@]}" | sort -n | tail -1)
 A=$(median "${APP_PSS[@]}")
 E=$(median "${EMPTY_PSS[@]}")
 RATIO=$(awk "BEGIN {printf \"%.2f\", $A / $E}")
+RMIN=$(printf '%s\n' "${PAIR_RATIOS[@]}" | sort -n | head -1)
+RMAX=$(printf '%s\n' "${PAIR_RATIOS[@]}" | sort -n | tail -1)
 printf 'start-up: median %d ms, max %d ms\n' "$S" "$SMAX"
-printf 'idle PSS: app %.0f MiB, empty Tauri window %.0f MiB, ratio %s\n' \
-    "$(awk "BEGIN {print $A / 1024}")" "$(awk "BEGIN {print $E / 1024}")" "$RATIO"
-printf 'RESULT {"startup_median_ms":%d,"startup_max_ms":%d,"app_pss_kib":%d,"empty_window_pss_kib":%d,"ratio":%s}\n' \
-    "$S" "$SMAX" "$A" "$E" "$RATIO"
+printf 'idle PSS (medians): app %.0f MiB, empty Tauri window %.0f MiB, ratio %s (pairs %s–%s)\n' \
+    "$(awk "BEGIN {print $A / 1024}")" "$(awk "BEGIN {print $E / 1024}")" "$RATIO" "$RMIN" "$RMAX"
+printf 'RESULT {"startup_median_ms":%d,"startup_max_ms":%d,"app_pss_kib":%d,"empty_window_pss_kib":%d,"ratio":%s,"pair_ratio_min":%s,"pair_ratio_max":%s}\n' \
+    "$S" "$SMAX" "$A" "$E" "$RATIO" "$RMIN" "$RMAX"
 echo "work directory: $WORK"

@@ -22,6 +22,7 @@ import {
   type Slot,
 } from './playbook';
 import type { EditorState, Section, Setup, SetupState } from './setup';
+import { Tabs } from './Tabs';
 import { WidgetPreview } from './WidgetPreview';
 
 export function Editor({ setup, s, ed }: { setup: Setup; s: SetupState; ed: EditorState }) {
@@ -98,19 +99,14 @@ export function Editor({ setup, s, ed }: { setup: Setup; s: SetupState; ed: Edit
           </ul>
         </div>
       )}
-      <div class="tabs section-tabs" role="tablist">
-        {(['flow', 'appearance', 'install'] as Section[]).map((sec) => (
-          <button
-            role="tab"
-            class={`tab${ed.section === sec ? ' active' : ''}`}
-            aria-selected={ed.section === sec}
-            data-section={sec}
-            onClick={() => setup.setSection(sec)}
-          >
-            {t(`setup.section.${sec}`)}
-          </button>
-        ))}
-      </div>
+      <Tabs
+        tabs={['flow', 'appearance', 'install'] as Section[]}
+        active={ed.section}
+        attribute="section"
+        extraClass="section-tabs"
+        label={(sec) => t(`setup.section.${sec}`)}
+        onSelect={(sec) => setup.setSection(sec)}
+      />
       <div class="editor-body">
         <div class="editor-main">
           {ed.section === 'flow' && <Flow setup={setup} ed={ed} problems={problems} />}

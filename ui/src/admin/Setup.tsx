@@ -9,6 +9,7 @@ import { type MessageKey, useI18n } from '../i18n';
 import type { Inbox } from '../state/inbox';
 import { Editor } from './Editor';
 import { Operators } from './Operators';
+import { Tabs } from './Tabs';
 import type { Lang, Playbook } from './playbook';
 import { BLANK, draftOwner, Setup, type SetupState, useSetup } from './setup';
 
@@ -28,19 +29,13 @@ export function SetupArea({ inbox }: { inbox: Inbox }) {
     <section class="setup" aria-label={t('setup.title')}>
       <header class="setup-head">
         <h1>{t('setup.title')}</h1>
-        <div class="tabs" role="tablist">
-          {(['playbooks', 'operators'] as const).map((tab) => (
-            <button
-              role="tab"
-              class={`tab${s.tab === tab ? ' active' : ''}`}
-              aria-selected={s.tab === tab}
-              data-tab={tab}
-              onClick={() => setup.setTab(tab)}
-            >
-              {t(`setup.tab.${tab}`)}
-            </button>
-          ))}
-        </div>
+        <Tabs
+          tabs={['playbooks', 'operators'] as const}
+          active={s.tab}
+          attribute="tab"
+          label={(tab) => t(`setup.tab.${tab}`)}
+          onSelect={(tab) => setup.setTab(tab)}
+        />
       </header>
       {s.error && (
         <div class="banner banner-error" role="alert" data-error={s.error.code}>

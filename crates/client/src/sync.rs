@@ -149,9 +149,16 @@ async fn round(
 
 /// Brings the cache up to a stream position over REST; returns the cursor to stream from.
 async fn catch_up(inner: &Inner, signed: &Signed) -> Result<(i64, String), Outcome> {
+    inner.set_sync(SyncStateName::CatchingUp, None).await;
+    inner.cache.catching_up(true).await;
+    let caught_up = catch_up_pages(inner, signed).await;
+    inner.cache.catching_up(false).await;
+    caught_up
+}
+
+async fn catch_up_pages(inner: &Inner, signed: &Signed) -> Result<(i64, String), Outcome> {
     let api = &signed.api;
     let cursor = inner.cache.session().await?.cursor;
-    inner.set_sync(SyncStateName::CatchingUp, None).await;
     let (mut position, mut epoch) = match cursor {
         Some(c) => c,
         None => full_load(inner, signed).await?,

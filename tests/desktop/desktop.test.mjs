@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { startServer } from '../e2e/server.mjs';
 import { WebDriver } from './webdriver.mjs';
 import { findTrayMenu, trayItems, clickTray, monitorNotifications } from './dbus.mjs';
-import { app, appEnv, DRIVER_PORT, endApps, sleep, waitUntil, screenshot, startDriver } from './support.mjs';
+import { app, appEnv, DRIVER_PORT, endApps, sleep, undo, waitUntil, screenshot, startDriver } from './support.mjs';
 
 async function api(server, method, path, token, body) {
   const res = await fetch(`${server.base}${path}`, {
@@ -29,9 +29,7 @@ async function api(server, method, path, token, body) {
 }
 
 const cleanup = [];
-after(async () => {
-  for (const f of cleanup.reverse()) await f();
-});
+after(() => undo(cleanup));
 
 test('an operator works a chat in the desktop app, online and offline', { timeout: 240_000 }, async () => {
   const data = mkdtempSync(join(tmpdir(), 'frontdesk-desktop-'));

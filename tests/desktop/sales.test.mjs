@@ -11,12 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from '../e2e/server.mjs';
 import { Api } from '../e2e/support.mjs';
-import { appSignedInAsAdmin, sleep, waitUntil, screenshot, visitorAsksForPerson } from './support.mjs';
+import { appSignedInAsAdmin, sleep, undo, waitUntil, screenshot, visitorAsksForPerson } from './support.mjs';
 
 const cleanup = [];
-after(async () => {
-  for (const f of cleanup.reverse()) await f();
-});
+after(() => undo(cleanup));
 
 // Pipedrive stands behind a port nothing listens on: every push fails for a plain reason
 // (the connector's requests themselves are checked against Pipedrive's OpenAPI documents in

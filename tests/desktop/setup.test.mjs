@@ -12,12 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from '../e2e/server.mjs';
 import { Api, launchBrowser, newPage, gotoDemo, openChat, choose, waitForLog, answerText } from '../e2e/support.mjs';
-import { appSignedInAsAdmin, waitUntil, screenshot } from './support.mjs';
+import { appSignedInAsAdmin, undo, waitUntil, screenshot } from './support.mjs';
 
 const cleanup = [];
-after(async () => {
-  for (const f of cleanup.reverse()) await f();
-});
+after(() => undo(cleanup));
 
 /** Sets a field's value the way typing does and lets the UI see it. */
 async function fill(wd, css, value) {

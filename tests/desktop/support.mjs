@@ -49,6 +49,23 @@ export function startDriver(env) {
 }
 
 /**
+ * Runs a test file's clean-up steps, newest first. Every step runs even when one fails (a
+ * step left out would leave a server or an app running, and the test runner waiting for
+ * them forever); the first failure is thrown at the end.
+ */
+export async function undo(cleanup) {
+  let first = null;
+  for (const step of cleanup.reverse()) {
+    try {
+      await step();
+    } catch (e) {
+      first ??= e;
+    }
+  }
+  if (first) throw first;
+}
+
+/**
  * Ends the app processes running on this data directory, then removes the directory. Ending
  * a WebDriver session closes the window, but the app stays in the tray by design, and when
  * tauri-driver is stopped before WebKitWebDriver has ended the app, nobody does: the orphan
@@ -62,7 +79,10 @@ export async function endApps(dataDir) {
         try {
           const env = readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0');
           const cmd = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0')[0];
-          return cmd.endsWith('/frontdesk-desktop') && env.includes(`FRONTDESK_DESKTOP_DATA=${dataDir}`);
+          // The app and WebKit's processes it started (they inherit its environment and
+          // write WebKit's caches into the data directory until they exit).
+          const ours = ['/frontdesk-desktop', '/WebKitWebProcess', '/WebKitNetworkProcess'];
+          return ours.some((name) => cmd.endsWith(name)) && env.includes(`FRONTDESK_DESKTOP_DATA=${dataDir}`);
         } catch {
           return false; // gone meanwhile, or not ours to read
         }
@@ -71,7 +91,8 @@ export async function endApps(dataDir) {
   const signal = (name) => running().forEach((pid) => { try { process.kill(pid, name); } catch { /* exited */ } });
   signal('SIGTERM');
   await waitUntil('the app to exit', async () => running().length === 0, 5000).catch(() => signal('SIGKILL'));
-  rmSync(dataDir, { recursive: true, force: true });
+  // A process killed above may still be going away while its files are removed.
+  rmSync(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
 }
 
 /** The app's environment: its own engine data and its own WebKit storage (the UI's language

@@ -9,12 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from '../e2e/server.mjs';
 import { Api } from '../e2e/support.mjs';
-import { appSignedInAsAdmin, waitUntil, screenshot, visitorAsksForPerson } from './support.mjs';
+import { appSignedInAsAdmin, undo, waitUntil, screenshot, visitorAsksForPerson } from './support.mjs';
 
 const cleanup = [];
-after(async () => {
-  for (const f of cleanup.reverse()) await f();
-});
+after(() => undo(cleanup));
 
 test('details, reassign and going offline with open chats, in German', { timeout: 180_000 }, async () => {
   const data = mkdtempSync(join(tmpdir(), 'frontdesk-desktop-team-'));

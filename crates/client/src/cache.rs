@@ -1050,8 +1050,6 @@ impl Cache {
 
     // ---- retention ----
 
-    /// Prunes closed conversations closed before `cutoff` (unix ms), except those with unsent
-    /// outbox messages or a draft. Returns how many went.
     /// Gives the writer a bigger page cache while a catch-up writes (`true`) and returns it to
     /// the small one afterwards: SQLite frees the pages beyond the new size at once, and the
     /// allocator is asked to hand them back to the OS (they sit between live allocations, so
@@ -1073,6 +1071,8 @@ impl Cache {
         }
     }
 
+    /// Prunes closed conversations closed before `cutoff` (unix ms), except those with unsent
+    /// outbox messages or a draft. Returns how many went.
     pub async fn prune_closed(&self, cutoff: i64) -> Result<u64> {
         let mut tx = self.writer.begin().await?;
         let doomed = concat!(

@@ -180,6 +180,27 @@ impl Cache {
         Ok(Cache { writer, reader })
     }
 
+    /// Gives the writer a bigger page cache while a catch-up writes (`true`) and returns it to
+    /// the small one afterwards: SQLite frees the pages beyond the new size at once, and the
+    /// allocator is asked to hand them back to the OS (they sit between live allocations, so
+    /// it would keep them otherwise). Only speed depends on it: a failure is logged, never
+    /// returned.
+    pub async fn catching_up(&self, on: bool) {
+        let kib = if on {
+            CATCH_UP_PAGE_CACHE_KIB
+        } else {
+            PAGE_CACHE_KIB
+        };
+        // Both sizes are constants: nothing from outside reaches this statement.
+        let pragma = AssertSqlSafe(format!("PRAGMA cache_size = -{kib}"));
+        if let Err(e) = sqlx::query(pragma).execute(&self.writer).await {
+            tracing::warn!(error = %e, "resizing the cache's page cache failed");
+        }
+        if !on {
+            release_freed_memory();
+        }
+    }
+
     // ---- session and cursor ----
 
     pub async fn session(&self) -> Result<StoredSession> {
@@ -1049,27 +1070,6 @@ impl Cache {
     }
 
     // ---- retention ----
-
-    /// Gives the writer a bigger page cache while a catch-up writes (`true`) and returns it to
-    /// the small one afterwards: SQLite frees the pages beyond the new size at once, and the
-    /// allocator is asked to hand them back to the OS (they sit between live allocations, so
-    /// it would keep them otherwise). Only speed depends on it: a failure is logged, never
-    /// returned.
-    pub async fn catching_up(&self, on: bool) {
-        let kib = if on {
-            CATCH_UP_PAGE_CACHE_KIB
-        } else {
-            PAGE_CACHE_KIB
-        };
-        // Both sizes are constants: nothing from outside reaches this statement.
-        let pragma = AssertSqlSafe(format!("PRAGMA cache_size = -{kib}"));
-        if let Err(e) = sqlx::query(pragma).execute(&self.writer).await {
-            tracing::warn!(error = %e, "resizing the cache's page cache failed");
-        }
-        if !on {
-            release_freed_memory();
-        }
-    }
 
     /// Prunes closed conversations closed before `cutoff` (unix ms), except those with unsent
     /// outbox messages or a draft. Returns how many went.
